@@ -1,0 +1,38 @@
+# personakit — `make demo` runs the main job on the embedded defaults; `make test` runs the
+# checks. Both create .venv and install pinned versions (constraints.txt) on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+DEMO_CORPUS := examples/app_reviews.csv
+
+.PHONY: install demo test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet pip==26.3
+
+# torch first, pinned to the CPU build: an unpinned torch pulls a multi-GB CUDA build.
+# llama-cpp-python compiles llama.cpp the first time (about 4 minutes on 2 cores).
+$(STAMP): pyproject.toml constraints.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[local,dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/persona run $(DEMO_CORPUS)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install lint
+	$(BIN)/python -m pytest
+
+bench: install
+	$(BIN)/python benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) .persona .pytest_cache

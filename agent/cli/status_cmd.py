@@ -1,0 +1,77 @@
+"""``persona status``: what is in the workspace and which stages have run."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import typer
+
+from .context import AppContext
+from .main import JsonFlag, get_ctx
+
+
+def collect_status(app: AppContext) -> dict[str, Any]:
+    ws = app.workspace
+    store = app.store() if (ws.root.exists() or app.settings.chroma.url) else None
+    info = store.info() if store else {}
+    languages: Counter = Counter()
+    users: set[str] = set()
+    sources: Counter = Counter()
+    records = texts = chunks = 0
+    if store and info:
+        for item in store.iter_records(include=("metadatas",)):
+            m = item["metadata"] or {}
+            records += 1
+            if m.get("chunk_index", 0):
+                chunks += 1
+                continue
+            texts += 1
+            languages[m.get("lang", "und")] += 1
+            sources[m.get("source", "?")] += 1
+            if m.get("user"):
+                users.add(m["user"])
+    state = ws.read_state() if ws.root.exists() else {}
+    return {
+        "workspace": str(ws.root),
+        "store": store.location if store else None,
+        "collection": app.collection_name,
+        "records": records,
+        "texts": texts,
+        "chunks": chunks,
+        "embedder": info.get("embedder"),
+        "embedding_dim": info.get("embedding_dim"),
+        "languages": dict(languages.most_common()),
+        "users": len(users),
+        "sources": dict(sources.most_common()),
+        "stages": state.get("stages", {}),
+        "stale": state.get("stale", {}),
+    }
+
+
+def print_status(app: AppContext, s: dict[str, Any]) -> None:
+    c = app.human
+    c.print(f"[bold]workspace[/bold] {s['workspace']}  collection {s['collection']}"
+            f"  store {s['store'] or '(none yet)'}")
+    if not s["records"]:
+        c.print("  no records yet: run `persona ingest FILE`")
+    else:
+        c.print(f"  {s['records']} records ({s['texts']} texts + {s['chunks']} extra chunks), "
+                f"{s['users']} users, embedder {s['embedder']} ({s['embedding_dim']}-d)")
+        c.print("  languages: " + ", ".join(f"{k} {v}" for k, v in
+                                             list(s["languages"].items())[:8]))
+        c.print("  sources: " + ", ".join(f"{k} {v}" for k, v in list(s["sources"].items())[:8]))
+    for stage, info in s["stages"].items():
+        stale = s["stale"].get(stage)
+        note = f"  [yellow]stale: {stale['reason']}[/yellow]" if stale else ""
+        c.print(f"  stage {stage}: ran {info.get('at')}{note}")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("status")
+    def status(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+        """Show the collection, counts, embedder, languages, users and stages."""
+        a = get_ctx(ctx, json_output)
+        s = collect_status(a)
+        print_status(a, s)
+        a.emit(s)

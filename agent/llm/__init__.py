@@ -1,0 +1,1 @@
+"""LLM clients and the local runtime (llama.cpp's OpenAI-compatible server)."""

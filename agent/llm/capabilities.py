@@ -1,0 +1,107 @@
+"""What an OpenAI-compatible server can do, probed once and cached.
+
+Capabilities come from asking the server, never from the provider's name: llama.cpp, vLLM,
+Ollama and OpenAI differ in which structured-output modes they accept and in whether they
+honour ``max_completion_tokens``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from agent.workspace import atomic_write
+
+log = logging.getLogger(__name__)
+PROBE_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}},
+                "required": ["answer"], "additionalProperties": False}
+CACHE_VERSION = 1
+
+
+@dataclass
+class Capabilities:
+    model: str
+    honours_max_completion_tokens: bool
+    json_schema: bool          # response_format {"type": "json_schema", ...}
+    json_object_schema: bool   # response_format {"type": "json_object", "schema": ...}
+    tool_calls: bool           # a forced tool_choice returns a tool call
+    probed_at: str = ""
+
+    @property
+    def structured_mode(self) -> str:
+        """The best structured-output mode: json_schema, json_object, tools or prompt."""
+        if self.json_schema:
+            return "json_schema"
+        if self.json_object_schema:
+            return "json_object"
+        if self.tool_calls:
+            return "tools"
+        return "prompt"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "structured_mode": self.structured_mode}
+
+
+def probe(client, model: str) -> Capabilities:
+    """Ask the server (an ``openai.OpenAI`` client) what it supports: four tiny requests."""
+    import openai
+
+    msg = [{"role": "user", "content": "Count from one to thirty in words, separated by spaces."}]
+
+    def attempt(**kwargs):
+        try:
+            return client.chat.completions.create(model=model, messages=msg, temperature=0,
+                                                  **kwargs)
+        except openai.BadRequestError as exc:
+            log.info("probe %s rejected: %s", list(kwargs), exc)
+            return None
+        except openai.UnprocessableEntityError as exc:
+            log.info("probe %s rejected: %s", list(kwargs), exc)
+            return None
+
+    r = attempt(max_completion_tokens=5)
+    honours = bool(r and r.usage and r.usage.completion_tokens <= 6)
+    limit = {"max_completion_tokens": 40} if honours else {"extra_body": {"max_tokens": 40}}
+
+    def parses(resp) -> bool:
+        try:
+            return isinstance(json.loads(resp.choices[0].message.content or ""), dict)
+        except (ValueError, AttributeError, IndexError):
+            return False
+
+    r = attempt(response_format={"type": "json_schema", "json_schema": {
+        "name": "probe", "schema": PROBE_SCHEMA, "strict": True}}, **limit)
+    json_schema = bool(r) and parses(r)
+    r = attempt(response_format={"type": "json_object", "schema": PROBE_SCHEMA}, **limit)
+    json_object = bool(r) and parses(r)
+    tool = {"type": "function", "function": {"name": "answer", "description": "Give the answer.",
+                                             "parameters": PROBE_SCHEMA}}
+    r = attempt(tools=[tool], tool_choice={"type": "function", "function": {"name": "answer"}},
+                **limit)
+    tools = bool(r and r.choices and r.choices[0].message.tool_calls)
+    return Capabilities(model=model, honours_max_completion_tokens=honours,
+                        json_schema=json_schema, json_object_schema=json_object,
+                        tool_calls=tools, probed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+
+def cached_probe(client, model: str, cache_file: Path, key: str,
+                 refresh: bool = False) -> Capabilities:
+    """:func:`probe` once per ``key`` (server identity + model), stored in ``cache_file``."""
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+        if cache.get("version") != CACHE_VERSION:
+            cache = {}
+    except (FileNotFoundError, ValueError):
+        cache = {}
+    entries = cache.setdefault("entries", {})
+    if not refresh and key in entries:
+        data = {k: v for k, v in entries[key].items() if k != "structured_mode"}
+        return Capabilities(**data)
+    caps = probe(client, model)
+    entries[key] = caps.as_dict()
+    cache["version"] = CACHE_VERSION
+    atomic_write(cache_file, json.dumps(cache, indent=2))
+    return caps

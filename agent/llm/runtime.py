@@ -1,0 +1,123 @@
+"""One place that turns the LLM configuration into a working chat model.
+
+``LLMRuntime`` starts the local llama.cpp server when the configuration asks for the local
+provider without a base URL, probes (once, cached) what the server supports, and hands out
+LangChain ``ChatOpenAI`` models that work around the server's quirks — the same code path
+for the local model and for OpenAI or any OpenAI-compatible server.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from agent.config import LLMConfig
+from vectorstore.errors import InputError
+
+from .capabilities import Capabilities, cached_probe
+from .server import LLMUnavailable, LocalLLMServer
+
+log = logging.getLogger(__name__)
+DEFAULT_OPENAI_MODEL = "gpt-4o-mini"
+LOCAL_KEY = "sk-local-no-key"
+
+
+class LLMRuntime:
+    def __init__(self, config: LLMConfig, cache_file: Path, server_log: Path | None = None):
+        self.config = config
+        self.cache_file = cache_file
+        self.server_log = server_log
+        self.server: LocalLLMServer | None = None
+        self.base_url: str | None = None
+        self.model: str = ""
+        self._client = None
+        self._caps: Capabilities | None = None
+
+    # -- lifecycle --------------------------------------------------------------------------------
+    def start(self) -> LLMRuntime:
+        import openai
+
+        c = self.config
+        key = c.api_key.get_secret_value() if c.api_key else None
+        if c.provider == "local" and not c.base_url:
+            self.server = LocalLLMServer(c.model_path, context=c.context, threads=c.threads,
+                                         log_path=self.server_log,
+                                         startup_timeout=c.startup_timeout).start()
+            self.base_url, self.model, key = self.server.base_url, self.server.alias, LOCAL_KEY
+        elif c.provider == "local":
+            self.base_url, key = c.base_url, key or LOCAL_KEY
+        else:
+            if not key and not c.base_url:
+                raise InputError("llm.provider is 'openai' but no API key is set: export "
+                                 "OPENAI_API_KEY, or set OPENAI_BASE_URL for a server that needs "
+                                 "none")
+            self.base_url = c.base_url
+        self._client = openai.OpenAI(api_key=key or LOCAL_KEY, base_url=self.base_url,
+                                     timeout=c.timeout, max_retries=c.max_retries)
+        if not self.model:
+            self.model = c.model or self._first_model() or DEFAULT_OPENAI_MODEL
+        return self
+
+    def _first_model(self) -> str | None:
+        if self.config.provider == "openai" and not self.config.base_url:
+            return None
+        try:
+            models = self._client.models.list()
+            return models.data[0].id if models.data else None
+        except Exception as exc:
+            raise LLMUnavailable(f"cannot reach the model server at {self.base_url}: {exc}") from None
+
+    def stop(self) -> None:
+        if self.server:
+            self.server.stop()
+            self.server = None
+
+    def __enter__(self) -> LLMRuntime:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- use ----------------------------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            raise RuntimeError("LLMRuntime used before start()")
+        return self._client
+
+    @property
+    def identity(self) -> str:
+        """What the capability cache is keyed by: the model file, or server URL + model."""
+        if self.server:
+            p = self.server.model_path
+            return f"local:{p.resolve()}:{p.stat().st_size}"
+        return f"{self.base_url or 'https://api.openai.com/v1'}|{self.model}"
+
+    def capabilities(self, refresh: bool = False) -> Capabilities:
+        if self._caps is None or refresh:
+            self._caps = cached_probe(self.client, self.model, self.cache_file, self.identity,
+                                      refresh=refresh)
+        return self._caps
+
+    def limit_kwargs(self, max_tokens: int) -> dict:
+        """Request arguments that really cap the completion length on this server."""
+        if self.capabilities().honours_max_completion_tokens:
+            return {"max_completion_tokens": max_tokens}
+        return {"extra_body": {"max_tokens": max_tokens}}
+
+    def chat_model(self, max_tokens: int = 256, temperature: float = 0.0,
+                   timeout: float | None = None, seed: int | None = 0):
+        """A LangChain ``ChatOpenAI`` for this runtime, with a real output-length cap."""
+        from langchain_openai import ChatOpenAI
+
+        caps = self.capabilities()
+        kwargs: dict = {}
+        if caps.honours_max_completion_tokens:
+            kwargs["max_completion_tokens"] = max_tokens
+        else:
+            # ChatOpenAI sends max_completion_tokens, which llama.cpp ignores (DESIGN.md §4).
+            kwargs["extra_body"] = {"max_tokens": max_tokens}
+        return ChatOpenAI(model=self.model, base_url=self.base_url,
+                          api_key=self.client.api_key, temperature=temperature,
+                          timeout=timeout or self.config.timeout,
+                          max_retries=self.config.max_retries, seed=seed, **kwargs)

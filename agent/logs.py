@@ -1,0 +1,70 @@
+"""Logging to ``<workspace>/logs/`` with personal data and API keys redacted."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from pathlib import Path
+
+from vectorstore.redact import redact
+
+_secrets: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Never let ``value`` (an API key, a token) reach a log line."""
+    if value and len(value) >= 6:
+        _secrets.add(value)
+
+
+def scrub(text: str) -> str:
+    for s in _secrets:
+        text = text.replace(s, "<SECRET>")
+    return redact(text).text
+
+
+class RedactingFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string must not kill logging
+            message = str(record.msg)
+        record.msg = scrub(message)
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
+            record.exc_info = None
+        return True
+
+
+def setup_console(verbose: bool) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.DEBUG)
+    for h in list(root.handlers):
+        if getattr(h, "_persona", None) == "console":
+            root.removeHandler(h)
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.INFO if verbose else logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactingFilter())
+    handler._persona = "console"
+    root.addHandler(handler)
+    for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "sentence_transformers", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def attach_file(logs_dir: Path) -> Path:
+    root = logging.getLogger()
+    path = logs_dir / "persona.log"
+    if any(getattr(h, "_persona", None) == str(path) for h in root.handlers):
+        return path
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=5_000_000, backupCount=3,
+                                                   encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: "
+                                           "%(message)s"))
+    handler.addFilter(RedactingFilter())
+    handler._persona = str(path)
+    root.addHandler(handler)
+    return path

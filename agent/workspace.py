@@ -1,0 +1,161 @@
+"""The workspace directory: store, state, rejects, logs, the write lock and secrets.
+
+Layout::
+
+    <workspace>/persona.toml     configuration (optional)
+    <workspace>/chroma/          the embedded Chroma store (unless --chroma-url)
+    <workspace>/state.json       which stages ran, when, and what is stale
+    <workspace>/rejects.jsonl    rows the last ingest rejected (file, row, reason)
+    <workspace>/logs/            logs, with PII and API keys redacted
+    <workspace>/secret.key       key for user-id pseudonyms (created on first use, 0600)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import hashlib
+import json
+import os
+import re
+import secrets
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from vectorstore.errors import PersonaError
+
+
+class WorkspaceBusy(PersonaError):
+    """Another persona command holds the workspace's write lock."""
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write ``path`` via a temporary file and rename, so readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class Workspace:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    # -- paths ------------------------------------------------------------------------------------
+    @property
+    def chroma_path(self) -> Path:
+        return self.root / "chroma"
+
+    @property
+    def state_path(self) -> Path:
+        return self.root / "state.json"
+
+    @property
+    def rejects_path(self) -> Path:
+        return self.root / "rejects.jsonl"
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.root / "logs"
+
+    def ensure(self) -> Workspace:
+        self.root.mkdir(parents=True, exist_ok=True)
+        self.logs_dir.mkdir(exist_ok=True)
+        return self
+
+    def default_collection(self) -> str:
+        """A collection name unique to this workspace's absolute path."""
+        resolved = self.root.resolve()
+        base = resolved.parent.name if resolved.name.startswith(".") else resolved.name
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", base).strip("-_")[:40] or "workspace"
+        digest = hashlib.sha256(str(resolved).encode()).hexdigest()[:8]
+        return f"pk-{slug}-{digest}"
+
+    # -- state ------------------------------------------------------------------------------------
+    def read_state(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.state_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise PersonaError(f"{self.state_path} is damaged; delete it (stages will show as "
+                               "not run) or run `persona reset`") from None
+
+    def record_stage(self, stage: str, **info: Any) -> None:
+        state = self.read_state()
+        state.setdefault("stages", {})[stage] = {"at": _now(), **info}
+        state.get("stale", {}).pop(stage, None)
+        atomic_write(self.state_path, json.dumps(state, indent=2, ensure_ascii=False))
+
+    def mark_stale(self, stages: list[str], reason: str) -> None:
+        state = self.read_state()
+        ran = state.get("stages", {})
+        for stage in stages:
+            if stage in ran:
+                state.setdefault("stale", {})[stage] = {"at": _now(), "reason": reason}
+        atomic_write(self.state_path, json.dumps(state, indent=2, ensure_ascii=False))
+
+    # -- secrets ----------------------------------------------------------------------------------
+    def pseudonym_key(self, configured: str | None = None) -> bytes:
+        if configured:
+            return configured.encode("utf-8")
+        path = self.root / "secret.key"
+        try:
+            return bytes.fromhex(path.read_text().strip())
+        except FileNotFoundError:
+            key = secrets.token_bytes(32)
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(key.hex())
+            return key
+
+    # -- lock -------------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def lock(self, command: str, timeout: float) -> Iterator[None]:
+        """Hold the workspace's write lock; wait up to ``timeout`` seconds for it."""
+        self.ensure()
+        path = self.root / ".lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        acquired = False
+        try:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    acquired = True
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+                        raise WorkspaceBusy(
+                            f"workspace {self.root} is busy ({holder or 'another persona command'}); "
+                            f"waited {timeout:g} s. Wait for it to finish, or raise "
+                            "PERSONA_LOCK_TIMEOUT") from None
+                    time.sleep(0.2)
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}: persona {command}".encode(), 0)
+            yield
+        finally:
+            if acquired:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+            os.close(fd)  # closing releases the flock
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S%z")

@@ -1,0 +1,44 @@
+"""Text cleaning: the normal form every stored text is in.
+
+Cleaning is deliberately conservative: it removes markup and invisible junk that would
+otherwise split identical texts into "different" ones, and nothing that carries meaning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+
+_TAG = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]{0,500}>",
+                  re.IGNORECASE | re.DOTALL)
+# C0/C1 control characters except tab/newline (turned into spaces later), zero-width
+# characters and the BOM, and lone surrogates (undecodable bytes under surrogateescape).
+_JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
+_SPACE = re.compile(r"\s+")
+
+
+def clean_text(text: str) -> str:
+    """Return ``text`` in normal form: NFC, no HTML, no control characters, single spaces.
+
+    Entities are decoded before tags are stripped, so escaped markup ("&lt;b&gt;") goes too.
+    """
+    if "&" in text:
+        text = html.unescape(text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    text = _JUNK.sub(" ", text)
+    text = unicodedata.normalize("NFC", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def text_hash(cleaned: str) -> str:
+    """Stable 16-hex-digit hash of a cleaned text: the key for exact duplicates."""
+    return hashlib.sha256(cleaned.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def stable_id(*parts: str) -> str:
+    """A short deterministic id from string parts (source name, text hash, ...)."""
+    h = hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:20]

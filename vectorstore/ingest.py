@@ -1,0 +1,367 @@
+"""Ingestion: files → clean → redact → dedupe → chunk → embed → upsert into Chroma.
+
+Rows stream through in blocks, so memory is bounded by the block size plus one small entry
+per distinct text of the file being read (for duplicate bookkeeping). Every read row ends in
+exactly one of: added, updated, unchanged, duplicates, rejected.
+
+Identity rules (they make re-ingesting idempotent):
+
+* with ``id_col``, the record id is that column's value; a changed row is updated in place;
+* without it, the id is a hash of the source name and the cleaned text, so inserting or
+  reordering rows changes nothing already stored;
+* an exact duplicate text (same cleaned-text hash) is stored once; its ``dup_count`` is the
+  number of distinct source rows holding it. A source row is identified by its id, or
+  without ids by (source, text hash, n-th occurrence in the file), so reading the same file
+  again never grows the count.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from .chunking import chunk_text
+from .clean import stable_id
+from .embedders.base import BatchEmbedder
+from .errors import InputError
+from .prepare import Candidate, ColumnPlan, RowPreparer, plan_columns
+from .readers import InputFile, Row
+from .store import ChromaStore
+from .tokens import TokenCounter
+
+META_PREFIX = "meta_"
+RejectFn = Callable[[str, Any, str], None]
+ProgressFn = Callable[[str, int, int, int], None]
+
+
+@dataclass
+class IngestOptions:
+    text_col: str | None = None
+    id_col: str | None = None
+    user_col: str | None = None
+    meta_cols: list[str] | None = None
+    chunk_tokens: int = 512
+    redact: bool = True
+    sync: bool = False
+    encoding: str = "auto"
+    source: str | None = None
+    block_rows: int = 2048
+
+
+@dataclass
+class IngestSummary:
+    files: list[str] = field(default_factory=list)
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    records_written: int = 0
+    records_deleted: int = 0
+    chunked_rows: int = 0
+    redactions: Counter = field(default_factory=Counter)
+    languages: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def balanced(self) -> bool:
+        return self.read == (self.added + self.updated + self.unchanged + self.duplicates
+                             + self.rejected)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"files": self.files, "read": self.read, "added": self.added,
+                "updated": self.updated, "unchanged": self.unchanged,
+                "duplicates": self.duplicates, "rejected": self.rejected,
+                "records_written": self.records_written, "records_deleted": self.records_deleted,
+                "chunked_rows": self.chunked_rows, "redactions": dict(self.redactions),
+                "languages": dict(self.languages.most_common()),
+                "seconds": round(self.seconds, 2)}
+
+
+def open_inputs(paths: Sequence[str | Path], options: IngestOptions
+                ) -> list[tuple[InputFile, ColumnPlan]]:
+    """Open every input and resolve its columns before anything is written.
+
+    A file that cannot be used at all raises :class:`InputError` here, so a bad third file
+    does not leave the first two half-ingested.
+    """
+    if options.source and len(paths) > 1:
+        raise InputError("--source names one input; pass one path with it")
+    opened = []
+    try:
+        for p in paths:
+            f = InputFile(p, options.encoding)
+            opened.append((f, plan_columns(f.columns, str(p), options.text_col, options.id_col,
+                                           options.user_col, options.meta_cols)))
+    except Exception:
+        for f, _ in opened:
+            f.close()
+        raise
+    return opened
+
+
+def source_name(path: Path, options: IngestOptions) -> str:
+    return options.source or path.name
+
+
+def sample_texts(paths: Sequence[str | Path], options: IngestOptions,
+                 per_file: int = 400) -> list[str]:
+    """Cleaned texts from the start of every input (used to pick an embedder)."""
+    texts: list[str] = []
+    for f, plan in open_inputs(paths, options):
+        prep = RowPreparer(plan, redact_pii=False, pseudonym_key=b"")
+        try:
+            for row in islice(f.rows(), per_file):
+                c = prep.prepare(row)
+                if isinstance(c, Candidate):
+                    texts.append(c.text)
+        finally:
+            f.close()
+    return texts
+
+
+class Ingestor:
+    """Runs one ingest into one store with one embedder."""
+
+    def __init__(self, store: ChromaStore, embedder: BatchEmbedder, tokens: TokenCounter,
+                 options: IngestOptions, pseudonym_key: bytes,
+                 on_reject: RejectFn | None = None, on_progress: ProgressFn | None = None):
+        self.store = store
+        self.embedder = embedder
+        self.tokens = tokens
+        self.options = options
+        self.key = pseudonym_key
+        self.on_reject = on_reject or (lambda *_: None)
+        self.on_progress = on_progress or (lambda *_: None)
+        self.summary = IngestSummary()
+
+    def run(self, inputs: list[tuple[InputFile, ColumnPlan]]) -> IngestSummary:
+        started = time.perf_counter()
+        for f, plan in inputs:
+            self.summary.files.append(str(f.path))
+            self._ingest_file(f, plan)
+        self.summary.seconds = time.perf_counter() - started
+        return self.summary
+
+    # -- one file -----------------------------------------------------------------------------
+    def _ingest_file(self, f: InputFile, plan: ColumnPlan) -> None:
+        source = source_name(f.path, self.options)
+        prep = RowPreparer(plan, self.options.redact, self.key)
+        state = _FileState(source=source, by_id=plan.id is not None)
+        rows = f.rows()
+        while True:
+            block = list(islice(rows, self.options.block_rows))
+            if not block:
+                break
+            candidates: list[Candidate] = []
+            for row in block:
+                self.summary.read += 1
+                result = prep.prepare(row)
+                if isinstance(result, str):
+                    self._reject(f, row, result)
+                else:
+                    candidates.append(result)
+            self._write_block(f, state, candidates)
+            self.on_progress(str(f.path), f.bytes_done, f.total_bytes, self.summary.read)
+        if self.options.sync:
+            self._sync(state)
+
+    def _reject(self, f: InputFile, row: Row, reason: str) -> None:
+        self.summary.rejected += 1
+        self.on_reject(str(f.path), row.row, reason)
+
+    # -- one block ------------------------------------------------------------------------------
+    def _write_block(self, f: InputFile, state: _FileState, cands: list[Candidate]) -> None:
+        keyed = []
+        for c in cands:
+            if state.by_id:
+                rid, key = c.id_value, f"id:{c.id_value}"
+                if rid in state.ids_in_file:
+                    self._reject(f, Row(c.row), f"id {rid!r} repeats an earlier row of this file")
+                    continue
+            else:
+                n = state.occurrences[c.hash]
+                state.occurrences[c.hash] = n + 1
+                rid, key = stable_id(state.source, c.hash), f"{state.source}|{c.hash}|{n}"
+            state.ids_in_file.add(rid)
+            state.keys_seen.add(key)
+            keyed.append((c, rid, key))
+        if not keyed:
+            return
+        known = self.store.metadata_by_id(list({rid for _, rid, _ in keyed}))
+        unknown_hashes = [c.hash for c, rid, _ in keyed if rid not in known]
+        by_hash: dict[str, tuple[str, dict]] = {}
+        if unknown_hashes:
+            found = self.store.find("text_hash", unknown_hashes)
+            for rid in sorted(found):
+                by_hash.setdefault(found[rid]["text_hash"], (rid, found[rid]))
+
+        new: dict[str, tuple[Candidate, dict]] = {}      # rid → (candidate, metadata)
+        changed: dict[str, dict] = {}                     # rid → metadata to rewrite
+        reembed: dict[str, tuple[Candidate, dict]] = {}   # rid → text changed in place
+        for c, rid, key in keyed:
+            if rid in new or rid in reembed:
+                self._add_dup(new.get(rid, reembed.get(rid))[1], key)
+                self.summary.duplicates += 1
+            elif rid in known:
+                meta = changed.get(rid, known[rid])
+                if meta.get("text_hash") != c.hash:
+                    reembed[rid] = (c, self._metadata(c, state.source, key, old=meta))
+                    self.summary.updated += 1
+                elif meta.get("row_key") == key:
+                    fresh = self._metadata(c, state.source, key, old=meta)
+                    if _content(fresh) != _content(meta):
+                        changed[rid] = {**meta, **_content(fresh), **_strip_missing(meta, fresh)}
+                        self.summary.updated += 1
+                    else:
+                        self.summary.unchanged += 1
+                else:
+                    if _has_key(meta, key) is False:
+                        changed[rid] = self._add_dup(dict(meta), key)
+                    self.summary.duplicates += 1
+            elif c.hash in by_hash:
+                owner, meta = by_hash[c.hash]
+                meta = changed.get(owner, meta)
+                if _has_key(meta, key) is False:
+                    changed[owner] = self._add_dup(dict(meta), key)
+                self.summary.duplicates += 1
+            else:
+                meta = self._metadata(c, state.source, key)
+                new[rid] = (c, meta)
+                by_hash[c.hash] = (rid, meta)
+                self.summary.added += 1
+                self.summary.languages[c.lang] += 1
+            self.summary.redactions.update(c.redactions)
+        self._embed_and_write(new, reembed, known)
+        if changed:
+            ids = list(changed)
+            self.store.update_metadata(ids, [changed[i] for i in ids])
+
+    def _embed_and_write(self, new: dict, reembed: dict, known: dict) -> None:
+        ids: list[str] = []
+        docs: list[str] = []
+        metas: list[dict] = []
+        stale: list[str] = []
+        for rid, (c, meta) in [*new.items(), *reembed.items()]:
+            pieces = chunk_text(c.text, self.options.chunk_tokens, self.tokens.count,
+                                self.tokens.split)
+            if len(pieces) > 1:
+                self.summary.chunked_rows += 1
+            old_count = int(known.get(rid, {}).get("chunk_count", 1))
+            stale.extend(f"{rid}#{i}" for i in range(len(pieces), old_count))
+            for i, piece in enumerate(pieces):
+                m = dict(meta)
+                if len(pieces) > 1 or old_count > 1:
+                    m.update(chunk_of=rid, chunk_index=i, chunk_count=len(pieces))
+                if i > 0:
+                    for k in ("text_hash", "row_key", "dup_keys", "dup_count"):
+                        m.pop(k, None)
+                ids.append(rid if i == 0 else f"{rid}#{i}")
+                docs.append(piece)
+                metas.append(m)
+        if ids:
+            vectors = self.embedder.embed(docs)
+            self.store.upsert(ids, vectors, docs, metas)
+            self.summary.records_written += len(ids)
+        if stale:
+            self.store.delete(stale)
+            self.summary.records_deleted += len(stale)
+
+    def _metadata(self, c: Candidate, source: str, key: str, old: dict | None = None) -> dict:
+        meta: dict[str, Any] = {"source": source, "row": c.row if isinstance(c.row, int) else str(c.row),
+                                "text_hash": c.hash, "row_key": key, "lang": c.lang,
+                                "chars": len(c.text), "ingested_at": int(time.time())}
+        if old and old.get("text_hash") == c.hash:
+            meta["row"] = old.get("row", meta["row"])
+            meta["ingested_at"] = old.get("ingested_at", meta["ingested_at"])
+            meta["dup_keys"] = old.get("dup_keys", json.dumps([key]))
+            meta["dup_count"] = old.get("dup_count", 1)
+        else:
+            meta["dup_keys"] = json.dumps([key])
+            meta["dup_count"] = 1
+        if c.user:
+            meta["user"] = c.user
+        for k, v in c.meta.items():
+            meta[META_PREFIX + k] = v
+        return meta
+
+    @staticmethod
+    def _add_dup(meta: dict, key: str) -> dict:
+        keys = json.loads(meta.get("dup_keys") or "[]")
+        if key not in keys:
+            keys.append(key)
+        meta["dup_keys"] = json.dumps(keys)
+        meta["dup_count"] = len(keys)
+        return meta
+
+    # -- --sync -------------------------------------------------------------------------------------
+    def _sync(self, state: _FileState) -> None:
+        owned = self.store.find("source", [state.source])
+        delete: list[str] = []
+        rewrite: dict[str, dict] = {}
+        parents_gone: set[str] = set()
+        for rid, meta in owned.items():
+            if "row_key" not in meta:
+                continue  # a later chunk; follows its first chunk below
+            keys = json.loads(meta.get("dup_keys") or "[]")
+            kept = [k for k in keys if k in state.keys_seen or not _key_of_source(k, state)]
+            if rid in state.ids_in_file and kept == keys:
+                continue
+            if not kept:
+                delete.append(rid)
+                parents_gone.add(rid)
+            elif kept != keys:
+                rewrite[rid] = {**meta, "dup_keys": json.dumps(kept), "dup_count": len(kept),
+                                "row_key": kept[0] if meta["row_key"] not in kept else meta["row_key"]}
+        delete.extend(rid for rid, m in owned.items() if m.get("chunk_of") in parents_gone
+                      and rid not in parents_gone)
+        if delete:
+            self.store.delete(delete)
+            self.summary.records_deleted += len(delete)
+        if rewrite:
+            self.store.update_metadata(list(rewrite), list(rewrite.values()))
+
+
+@dataclass
+class _FileState:
+    source: str
+    by_id: bool
+    occurrences: Counter = field(default_factory=Counter)
+    ids_in_file: set = field(default_factory=set)
+    keys_seen: set = field(default_factory=set)
+
+
+_CONTENT_SKIP = {"row", "ingested_at", "dup_keys", "dup_count", "row_key", "chunk_of",
+                 "chunk_index", "chunk_count", "segment_id", "parent_id", "source"}
+
+
+def _content(meta: dict) -> dict:
+    """The metadata a row determines (what counts as a change on re-ingest)."""
+    return {k: v for k, v in meta.items() if k not in _CONTENT_SKIP}
+
+
+def _strip_missing(old: dict, fresh: dict) -> dict:
+    # Chroma's update merges metadata, so a column that vanished is set to None to delete it.
+    return {k: None for k in _content(old) if k not in fresh}
+
+
+def _has_key(meta: dict, key: str) -> bool:
+    return key in json.loads(meta.get("dup_keys") or "[]")
+
+
+def _key_of_source(key: str, state: _FileState) -> bool:
+    if key.startswith("id:"):
+        return state.by_id
+    return key.startswith(state.source + "|")
+
+
+def batched(items: Iterable, n: int):
+    it = iter(items)
+    while chunk := list(islice(it, n)):
+        yield chunk

@@ -1,0 +1,183 @@
+"""Turn a raw input row into a clean, redacted record candidate (or a reject reason)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clean import clean_text, text_hash
+from .errors import InputError
+from .language import detect_language
+from .readers import Row, has_undecodable
+from .redact import looks_like_contact, pseudonymize, redact
+
+TEXT_COLUMN_NAMES = ("text", "content", "review", "body", "comment", "message")
+USER_COLUMN_NAMES = ("user_id", "userid", "user", "author_id", "author", "customer_id",
+                     "username", "reviewer_id")
+RESERVED = {"text", "id"}
+MAX_META_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """Which input columns hold the text, id, user and metadata."""
+
+    text: str
+    id: str | None = None
+    user: str | None = None
+    meta: tuple[str, ...] | None = None  # None: every other scalar column
+
+
+def plan_columns(columns: list[str], path: str, text_col: str | None = None,
+                 id_col: str | None = None, user_col: str | None = None,
+                 meta_cols: list[str] | None = None) -> ColumnPlan:
+    """Resolve column options against a file's columns; unknown names are an InputError."""
+    listing = ", ".join(columns) or "(none)"
+
+    def known(name: str | None, option: str) -> str | None:
+        if name is None:
+            return None
+        if name in columns:
+            return name
+        lowered = {c.lower(): c for c in columns}
+        if name.lower() in lowered:
+            return lowered[name.lower()]
+        raise InputError(f"{path}: unknown column {name!r} for {option}; columns are: {listing}")
+
+    text = known(text_col, "--text-col") or detect_text_column(columns)
+    if text is None:
+        raise InputError(f"{path}: no text column found (looked for {', '.join(TEXT_COLUMN_NAMES)}); "
+                         f"pass --text-col NAME; columns are: {listing}")
+    meta = None
+    if meta_cols is not None:
+        meta = tuple(known(c, "--meta-cols") for c in meta_cols)
+    # --user-col "" turns detection off
+    user = None if user_col == "" else (known(user_col, "--user-col")
+                                        or _by_name(columns, USER_COLUMN_NAMES))
+    return ColumnPlan(text, known(id_col, "--id-col"), user, meta)
+
+
+def _by_name(columns: list[str], names: tuple[str, ...]) -> str | None:
+    lowered = {c.lower().strip(): c for c in columns}
+    return next((lowered[n] for n in names if n in lowered), None)
+
+
+def detect_text_column(columns: list[str]) -> str | None:
+    """The column most likely to hold the user text, by name."""
+    exact = _by_name(columns, TEXT_COLUMN_NAMES)
+    if exact:
+        return exact
+    lowered = {c.lower().strip(): c for c in columns}
+    for name in TEXT_COLUMN_NAMES:
+        for low, original in lowered.items():
+            if name in low:
+                return original
+    return None
+
+
+@dataclass
+class Candidate:
+    """A row that passed preparation: cleaned, redacted and tagged."""
+
+    row: int | str
+    text: str
+    hash: str
+    lang: str
+    id_value: str | None
+    user: str | None
+    meta: dict[str, Any]
+    redactions: Counter = field(default_factory=Counter)
+
+
+def _scalar(value: Any) -> Any:
+    """A Chroma-storable metadata value, or None to skip it."""
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return value if -(2**63) <= value < 2**63 else str(value)
+    if isinstance(value, float):
+        return None if math.isnan(value) or math.isinf(value) else value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, _dt.datetime | _dt.date):
+        return value.isoformat()
+    return None  # lists, dicts, bytes: not metadata
+
+
+def _as_text(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+class RowPreparer:
+    """Clean, validate and redact rows according to a :class:`ColumnPlan`."""
+
+    def __init__(self, plan: ColumnPlan, redact_pii: bool, pseudonym_key: bytes):
+        self.plan = plan
+        self.redact_pii = redact_pii
+        self.key = pseudonym_key
+
+    def prepare(self, row: Row) -> Candidate | str:
+        """Return a :class:`Candidate`, or the reason the row is rejected."""
+        if row.error:
+            return row.error
+        fields = row.fields or {}
+        raw = fields.get(self.plan.text)
+        if raw is None:
+            return f"no value in text column {self.plan.text!r}"
+        text = _as_text(raw)
+        if text is None:
+            return f"text column {self.plan.text!r} holds a {type(raw).__name__}, not text"
+        if has_undecodable(text):
+            return "text has bytes that are not valid in the file's encoding (pass --encoding)"
+        text = clean_text(text)
+        if not text:
+            return "empty text after cleaning"
+        counts: Counter = Counter()
+        if self.redact_pii:
+            r = redact(text)
+            text, counts = r.text, r.counts
+        id_value = None
+        if self.plan.id:
+            id_value = _as_text(fields.get(self.plan.id))
+            id_value = clean_text(id_value) if id_value is not None else None
+            if not id_value:
+                return f"empty id in column {self.plan.id!r}"
+            if len(id_value) > 256:
+                return f"id in column {self.plan.id!r} is longer than 256 characters"
+        user = None
+        if self.plan.user:
+            user = _as_text(fields.get(self.plan.user))
+            user = clean_text(user) if user else None
+            if user and self.redact_pii and looks_like_contact(user):
+                user = pseudonymize(user, self.key)
+                counts["user_id"] += 1
+        meta = self._meta(fields, counts)
+        return Candidate(row.row, text, text_hash(text), detect_language(text), id_value, user,
+                         meta, counts)
+
+    def _meta(self, fields: dict[str, Any], counts: Counter) -> dict[str, Any]:
+        skip = {self.plan.text, self.plan.id, self.plan.user}
+        names = self.plan.meta if self.plan.meta is not None else [
+            k for k in fields if k not in skip]
+        meta: dict[str, Any] = {}
+        for name in names:
+            value = _scalar(fields.get(name))
+            if value is None:
+                continue
+            if isinstance(value, str):
+                value = clean_text(value)[:MAX_META_CHARS]
+                if self.redact_pii:
+                    r = redact(value)
+                    value = r.text
+                    counts.update(r.counts)
+                if not value:
+                    continue
+            meta[str(name)] = value
+        return meta

@@ -1,0 +1,179 @@
+"""The Chroma adapter: the only module that imports chromadb.
+
+One :class:`ChromaStore` wraps one collection, either in an embedded ``PersistentClient``
+(a directory in the workspace) or on a Chroma server (``HttpClient``). Embeddings are always
+computed by personakit and passed in, so Chroma never loads (or downloads) a model of its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import InputError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+PAGE = 2000
+WRITE_BATCH = 2000
+_NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
+
+
+def check_collection_name(name: str) -> str:
+    if not _NAME_OK.fullmatch(name) or ".." in name:
+        raise InputError(f"invalid collection name {name!r}: use 3-512 characters from "
+                         "letters, digits, '.', '_' and '-', starting and ending with a "
+                         "letter or digit")
+    return name
+
+
+class ChromaStore:
+    """One Chroma collection of records (id, text, embedding, metadata)."""
+
+    def __init__(self, collection: str, path: str | Path | None = None, url: str | None = None,
+                 timeout: float = 30.0):
+        os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+        import chromadb
+        from chromadb.config import Settings
+
+        self.name = check_collection_name(collection)
+        self.location = url or str(path)
+        settings = Settings(anonymized_telemetry=False)
+        try:
+            if url:
+                parsed = urlparse(url)
+                if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                    raise InputError(f"invalid --chroma-url {url!r}: expected http://HOST:PORT")
+                self._client = chromadb.HttpClient(
+                    host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https", settings=settings)
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+        except InputError:
+            raise
+        except Exception as exc:
+            raise StoreUnavailable(self._unreachable(exc)) from None
+        self._collection = None
+
+    def _unreachable(self, exc: Exception) -> str:
+        if self.location.startswith("http"):
+            return (f"cannot reach the Chroma server at {self.location} ({type(exc).__name__}: "
+                    f"{exc}); start it with `chroma run --path DIR --port PORT` or check --chroma-url")
+        return f"cannot open the Chroma store at {self.location}: {exc}"
+
+    def _call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except (InputError, StoreUnavailable):
+            raise
+        except Exception as exc:
+            name = type(exc).__name__
+            if any(k in name for k in ("Connect", "Timeout", "Transport", "Network", "Remote")):
+                raise StoreUnavailable(self._unreachable(exc)) from exc
+            raise
+
+    # -- collection -----------------------------------------------------------------------------
+    def exists(self) -> bool:
+        names = self._call(self._client.list_collections)
+        return self.name in [getattr(c, "name", c) for c in names]
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            self._collection = self._call(
+                self._client.get_or_create_collection, self.name, embedding_function=None,
+                configuration={"hnsw": {"space": "cosine"}})
+        return self._collection
+
+    def info(self) -> dict[str, Any]:
+        """Collection-level metadata (embedder, dimension, ...)."""
+        if not self.exists():
+            return {}
+        return dict(self._call(lambda: self.collection.metadata) or {})
+
+    def set_info(self, **values: Any) -> None:
+        merged = self.info()
+        merged.update({k: v for k, v in values.items() if v is not None})
+        self._call(self.collection.modify, metadata=merged)
+
+    def drop(self) -> None:
+        if self.exists():
+            self._call(self._client.delete_collection, self.name)
+        self._collection = None
+
+    # -- records --------------------------------------------------------------------------------
+    def count(self) -> int:
+        if not self.exists():
+            return 0
+        return self._call(self.collection.count)
+
+    def get(self, ids: Sequence[str] | None = None, where: dict | None = None,
+            include: Sequence[str] = ("metadatas",), limit: int | None = None,
+            offset: int | None = None) -> dict[str, Any]:
+        if ids is not None and not ids:
+            return {"ids": [], "metadatas": [], "documents": [], "embeddings": []}
+        return self._call(self.collection.get, ids=list(ids) if ids is not None else None,
+                          where=where, include=list(include), limit=limit, offset=offset)
+
+    def metadata_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for start in range(0, len(ids), PAGE):
+            res = self.get(ids=ids[start:start + PAGE])
+            found.update(zip(res["ids"], res["metadatas"], strict=True))
+        return found
+
+    def find(self, key: str, values: Sequence[Any]) -> dict[str, dict[str, Any]]:
+        """Records whose metadata ``key`` is one of ``values``: {id: metadata}."""
+        found: dict[str, dict[str, Any]] = {}
+        values = list(dict.fromkeys(values))
+        for start in range(0, len(values), PAGE):
+            chunk = values[start:start + PAGE]
+            where = {key: chunk[0]} if len(chunk) == 1 else {key: {"$in": chunk}}
+            res = self.get(where=where)
+            found.update(zip(res["ids"], res["metadatas"], strict=True))
+        return found
+
+    def upsert(self, ids: Sequence[str], embeddings: np.ndarray, documents: Sequence[str],
+               metadatas: Sequence[dict[str, Any]]) -> None:
+        for s in range(0, len(ids), WRITE_BATCH):
+            e = s + WRITE_BATCH
+            self._call(self.collection.upsert, ids=list(ids[s:e]), embeddings=embeddings[s:e],
+                       documents=list(documents[s:e]), metadatas=list(metadatas[s:e]))
+
+    def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
+        for s in range(0, len(ids), WRITE_BATCH):
+            e = s + WRITE_BATCH
+            self._call(self.collection.update, ids=list(ids[s:e]), metadatas=list(metadatas[s:e]))
+
+    def delete(self, ids: Sequence[str]) -> None:
+        for s in range(0, len(ids), WRITE_BATCH):
+            self._call(self.collection.delete, ids=list(ids[s:s + WRITE_BATCH]))
+
+    def iter_records(self, include: Sequence[str] = ("metadatas",), where: dict | None = None,
+                     page: int = PAGE) -> Iterator[dict[str, Any]]:
+        """Every record, page by page: dicts with ``id`` and the included fields."""
+        if not self.exists():
+            return
+        offset = 0
+        while True:
+            res = self.get(where=where, include=include, limit=page, offset=offset)
+            ids = res["ids"]
+            if not ids:
+                return
+            for i, rid in enumerate(ids):
+                item: dict[str, Any] = {"id": rid}
+                for field in include:
+                    values = res.get(field)
+                    item[field.rstrip("s") if field != "embeddings" else "embedding"] = (
+                        values[i] if values is not None else None)
+                yield item
+            offset += len(ids)
+            if len(ids) < page:
+                return
