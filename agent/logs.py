@@ -37,19 +37,27 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def detach_handlers() -> None:
+    """Remove (and close) the handlers a previous command installed."""
+    root = logging.getLogger()
+    for h in list(root.handlers):
+        if getattr(h, "_persona", None):
+            root.removeHandler(h)
+            h.close()
+
+
 def setup_console(verbose: bool) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)
-    for h in list(root.handlers):
-        if getattr(h, "_persona", None) == "console":
-            root.removeHandler(h)
+    detach_handlers()
     handler = logging.StreamHandler()
     handler.setLevel(logging.INFO if verbose else logging.WARNING)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter())
     handler._persona = "console"
     root.addHandler(handler)
-    for noisy in ("httpx", "httpcore", "chromadb", "urllib3", "sentence_transformers", "openai"):
+    for noisy in ("httpx", "httpcore", "httpx2", "httpcore2", "chromadb", "urllib3",
+                  "sentence_transformers", "openai", "filelock", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

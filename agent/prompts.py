@@ -102,3 +102,29 @@ def load_prompt(prompt_id: str, version: int | None = None,
     if v not in versions:
         raise PromptError(f"prompt {prompt_id!r} has versions {versions}, not {v}")
     return parse_prompt(directory / f"{prompt_id}.v{v}.md")
+
+
+def lock_new_versions(directory: Path = PROMPTS_DIR) -> list[str]:
+    """Add prompt files missing from ``LOCK.json``; refuse when a locked file has changed."""
+    import json
+
+    lock_path = directory / "LOCK.json"
+    lock = json.loads(lock_path.read_text()) if lock_path.exists() else {}
+    added = []
+    for prompt_id, versions in sorted(available(directory).items()):
+        for v in versions:
+            name = f"{prompt_id}.v{v}.md"
+            digest = parse_prompt(directory / name).sha256
+            if name not in lock:
+                lock[name] = digest
+                added.append(name)
+            elif lock[name] != digest:
+                raise PromptError(f"{name} was released and has changed; restore it and copy "
+                                  f"it to {prompt_id}.v{versions[-1] + 1}.md instead")
+    lock_path.write_text(json.dumps(dict(sorted(lock.items())), indent=2) + "\n")
+    return added
+
+
+if __name__ == "__main__":  # python -m agent.prompts: lock newly released prompt versions
+    for name in lock_new_versions():
+        print(f"locked {name}")

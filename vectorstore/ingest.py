@@ -17,10 +17,9 @@ Identity rules (they make re-ingesting idempotent):
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -32,10 +31,10 @@ from .embedders.base import BatchEmbedder
 from .errors import InputError
 from .prepare import Candidate, ColumnPlan, RowPreparer, plan_columns
 from .readers import InputFile, Row
+from .records import META_PREFIX, content, is_first, rec, with_rec
 from .store import ChromaStore
 from .tokens import TokenCounter
 
-META_PREFIX = "meta_"
 RejectFn = Callable[[str, Any, str], None]
 ProgressFn = Callable[[str, int, int, int], None]
 
@@ -203,124 +202,129 @@ class Ingestor:
                 by_hash.setdefault(found[rid]["text_hash"], (rid, found[rid]))
 
         new: dict[str, tuple[Candidate, dict]] = {}      # rid → (candidate, metadata)
-        changed: dict[str, dict] = {}                     # rid → metadata to rewrite
         reembed: dict[str, tuple[Candidate, dict]] = {}   # rid → text changed in place
+        changed: dict[str, dict] = {}                     # rid → metadata to rewrite
         for c, rid, key in keyed:
+            self.summary.redactions.update(c.redactions)
             if rid in new or rid in reembed:
-                self._add_dup(new.get(rid, reembed.get(rid))[1], key)
+                pending = new if rid in new else reembed
+                pending[rid] = (pending[rid][0], _with_dup(pending[rid][1], key))
                 self.summary.duplicates += 1
-            elif rid in known:
+                continue
+            if rid in known:
                 meta = changed.get(rid, known[rid])
+                owner_key = rec(meta).get("row_key")
                 if meta.get("text_hash") != c.hash:
-                    reembed[rid] = (c, self._metadata(c, state.source, key, old=meta))
+                    fresh = self._metadata(c, state.source, key)
+                    removed = {k: None for k in content(meta) if k not in fresh}
+                    reembed[rid] = (c, {**fresh, **removed})
                     self.summary.updated += 1
-                elif meta.get("row_key") == key:
-                    fresh = self._metadata(c, state.source, key, old=meta)
-                    if _content(fresh) != _content(meta):
-                        changed[rid] = {**meta, **_content(fresh), **_strip_missing(meta, fresh)}
+                elif owner_key == key:
+                    fresh = self._metadata(c, state.source, key)
+                    if content(fresh) != content(meta):
+                        removed = {k: None for k in content(meta) if k not in fresh}
+                        changed[rid] = {**meta, **content(fresh), **removed}
                         self.summary.updated += 1
                     else:
                         self.summary.unchanged += 1
                 else:
-                    if _has_key(meta, key) is False:
-                        changed[rid] = self._add_dup(dict(meta), key)
+                    if key not in rec(meta).get("dup_keys", []):
+                        changed[rid] = _with_dup(meta, key)
                     self.summary.duplicates += 1
-            elif c.hash in by_hash:
+                continue
+            if c.hash in by_hash:
                 owner, meta = by_hash[c.hash]
                 meta = changed.get(owner, meta)
-                if _has_key(meta, key) is False:
-                    changed[owner] = self._add_dup(dict(meta), key)
+                if owner in new:
+                    new[owner] = (new[owner][0], _with_dup(new[owner][1], key))
+                elif key not in rec(meta).get("dup_keys", []):
+                    changed[owner] = _with_dup(meta, key)
                 self.summary.duplicates += 1
-            else:
-                meta = self._metadata(c, state.source, key)
-                new[rid] = (c, meta)
-                by_hash[c.hash] = (rid, meta)
-                self.summary.added += 1
-                self.summary.languages[c.lang] += 1
-            self.summary.redactions.update(c.redactions)
+                continue
+            meta = self._metadata(c, state.source, key)
+            new[rid] = (c, meta)
+            by_hash[c.hash] = (rid, meta)
+            self.summary.added += 1
+            self.summary.languages[c.lang] += 1
         self._embed_and_write(new, reembed, known)
         if changed:
             ids = list(changed)
             self.store.update_metadata(ids, [changed[i] for i in ids])
 
     def _embed_and_write(self, new: dict, reembed: dict, known: dict) -> None:
-        ids: list[str] = []
-        docs: list[str] = []
-        metas: list[dict] = []
+        """Embed and store new and changed texts, chunk by chunk.
+
+        A text's own record (which carries its hash) is written after its later chunks, so
+        a crash in between leaves a text that a rerun sees as missing and writes again.
+        """
+        rows: list[tuple[str, str, dict, bool]] = []   # id, text, metadata, brand new
         stale: list[str] = []
-        for rid, (c, meta) in [*new.items(), *reembed.items()]:
-            pieces = chunk_text(c.text, self.options.chunk_tokens, self.tokens.count,
-                                self.tokens.split)
-            if len(pieces) > 1:
-                self.summary.chunked_rows += 1
-            old_count = int(known.get(rid, {}).get("chunk_count", 1))
-            stale.extend(f"{rid}#{i}" for i in range(len(pieces), old_count))
-            for i, piece in enumerate(pieces):
-                m = dict(meta)
-                if len(pieces) > 1 or old_count > 1:
-                    m.update(chunk_of=rid, chunk_index=i, chunk_count=len(pieces))
-                if i > 0:
-                    for k in ("text_hash", "row_key", "dup_keys", "dup_count"):
-                        m.pop(k, None)
-                ids.append(rid if i == 0 else f"{rid}#{i}")
-                docs.append(piece)
-                metas.append(m)
-        if ids:
-            vectors = self.embedder.embed(docs)
-            self.store.upsert(ids, vectors, docs, metas)
-            self.summary.records_written += len(ids)
+        for fresh, items in ((True, new), (False, reembed)):
+            for rid, (c, meta) in items.items():
+                pieces = chunk_text(c.text, self.options.chunk_tokens, self.tokens.count,
+                                    self.tokens.split)
+                old_count = int(rec(known.get(rid, {})).get("chunk_count", 1))
+                stale.extend(f"{rid}#{i}" for i in range(len(pieces), old_count))
+                if len(pieces) > 1:
+                    self.summary.chunked_rows += 1
+                    for i in range(len(pieces) - 1, 0, -1):
+                        later = {k: v for k, v in meta.items() if k != "text_hash"}
+                        later = with_rec(later, row_key=None, dup_keys=None, dup_count=None,
+                                         chunk_index=i, chunk_count=len(pieces))
+                        later["chunk_of"] = rid
+                        rows.append((f"{rid}#{i}", pieces[i], later, False))
+                    meta = with_rec({**meta, "chunk_of": rid}, chunk_index=0,
+                                    chunk_count=len(pieces))
+                elif old_count > 1 or "chunk_of" in known.get(rid, {}):
+                    meta = with_rec({**meta, "chunk_of": None}, chunk_index=None,
+                                    chunk_count=None)
+                rows.append((rid, pieces[0], meta, fresh))
+        if rows:
+            vectors = self.embedder.embed([text for _, text, _, _ in rows])
+            added = [i for i, row in enumerate(rows) if row[3]]
+            rest = [i for i, row in enumerate(rows) if not row[3]]
+            # Later chunks and changed texts first (upsert), then brand-new first records
+            # (add: cheaper, and safe because their ids were just checked to be absent).
+            for idx, write in ((rest, self.store.upsert), (added, self.store.add)):
+                if idx:
+                    write([rows[i][0] for i in idx], vectors[idx], [rows[i][1] for i in idx],
+                          [rows[i][2] for i in idx])
+            self.summary.records_written += len(rows)
         if stale:
             self.store.delete(stale)
             self.summary.records_deleted += len(stale)
 
-    def _metadata(self, c: Candidate, source: str, key: str, old: dict | None = None) -> dict:
-        meta: dict[str, Any] = {"source": source, "row": c.row if isinstance(c.row, int) else str(c.row),
-                                "text_hash": c.hash, "row_key": key, "lang": c.lang,
-                                "chars": len(c.text), "ingested_at": int(time.time())}
-        if old and old.get("text_hash") == c.hash:
-            meta["row"] = old.get("row", meta["row"])
-            meta["ingested_at"] = old.get("ingested_at", meta["ingested_at"])
-            meta["dup_keys"] = old.get("dup_keys", json.dumps([key]))
-            meta["dup_count"] = old.get("dup_count", 1)
-        else:
-            meta["dup_keys"] = json.dumps([key])
-            meta["dup_count"] = 1
+    def _metadata(self, c: Candidate, source: str, key: str) -> dict:
+        meta: dict[str, Any] = {"source": source, "text_hash": c.hash, "lang": c.lang}
         if c.user:
             meta["user"] = c.user
         for k, v in c.meta.items():
             meta[META_PREFIX + k] = v
-        return meta
-
-    @staticmethod
-    def _add_dup(meta: dict, key: str) -> dict:
-        keys = json.loads(meta.get("dup_keys") or "[]")
-        if key not in keys:
-            keys.append(key)
-        meta["dup_keys"] = json.dumps(keys)
-        meta["dup_count"] = len(keys)
-        return meta
+        row = c.row if isinstance(c.row, int) else str(c.row)
+        return with_rec(meta, row=row, row_key=key, dup_keys=[key], dup_count=1,
+                        chars=len(c.text), ingested_at=int(time.time()))
 
     # -- --sync -------------------------------------------------------------------------------------
     def _sync(self, state: _FileState) -> None:
         owned = self.store.find("source", [state.source])
         delete: list[str] = []
         rewrite: dict[str, dict] = {}
-        parents_gone: set[str] = set()
+        gone: set[str] = set()
         for rid, meta in owned.items():
-            if "row_key" not in meta:
-                continue  # a later chunk; follows its first chunk below
-            keys = json.loads(meta.get("dup_keys") or "[]")
+            if not is_first(meta):
+                continue  # a later chunk follows its text below
+            r = rec(meta)
+            keys = r.get("dup_keys", [])
             kept = [k for k in keys if k in state.keys_seen or not _key_of_source(k, state)]
             if rid in state.ids_in_file and kept == keys:
                 continue
             if not kept:
                 delete.append(rid)
-                parents_gone.add(rid)
+                gone.add(rid)
             elif kept != keys:
-                rewrite[rid] = {**meta, "dup_keys": json.dumps(kept), "dup_count": len(kept),
-                                "row_key": kept[0] if meta["row_key"] not in kept else meta["row_key"]}
-        delete.extend(rid for rid, m in owned.items() if m.get("chunk_of") in parents_gone
-                      and rid not in parents_gone)
+                owner = r.get("row_key") if r.get("row_key") in kept else kept[0]
+                rewrite[rid] = with_rec(meta, dup_keys=kept, dup_count=len(kept), row_key=owner)
+        delete.extend(rid for rid, m in owned.items() if m.get("chunk_of") in gone and rid not in gone)
         if delete:
             self.store.delete(delete)
             self.summary.records_deleted += len(delete)
@@ -337,22 +341,13 @@ class _FileState:
     keys_seen: set = field(default_factory=set)
 
 
-_CONTENT_SKIP = {"row", "ingested_at", "dup_keys", "dup_count", "row_key", "chunk_of",
-                 "chunk_index", "chunk_count", "segment_id", "parent_id", "source"}
-
-
-def _content(meta: dict) -> dict:
-    """The metadata a row determines (what counts as a change on re-ingest)."""
-    return {k: v for k, v in meta.items() if k not in _CONTENT_SKIP}
-
-
-def _strip_missing(old: dict, fresh: dict) -> dict:
-    # Chroma's update merges metadata, so a column that vanished is set to None to delete it.
-    return {k: None for k in _content(old) if k not in fresh}
-
-
-def _has_key(meta: dict, key: str) -> bool:
-    return key in json.loads(meta.get("dup_keys") or "[]")
+def _with_dup(meta: dict, key: str) -> dict:
+    """``meta`` with source row ``key`` counted among its duplicates."""
+    keys = rec(meta).get("dup_keys", [])
+    if key in keys:
+        return meta
+    keys = [*keys, key]
+    return with_rec(meta, dup_keys=keys, dup_count=len(keys))
 
 
 def _key_of_source(key: str, state: _FileState) -> bool:
@@ -360,8 +355,3 @@ def _key_of_source(key: str, state: _FileState) -> bool:
         return state.by_id
     return key.startswith(state.source + "|")
 
-
-def batched(items: Iterable, n: int):
-    it = iter(items)
-    while chunk := list(islice(it, n)):
-        yield chunk

@@ -218,10 +218,11 @@ class InputFile:
                 consumed.append(item)
                 yield item[1]
 
-        source = feed()
         while True:
             consumed.clear()
-            reader = csv.reader(source, self._dialect)
+            # A fresh feed per record: a generator that hit the end cannot be resumed, and
+            # recovery may push lines back after the end was reached.
+            reader = csv.reader(feed(), self._dialect)
             try:
                 fields = next(reader)
             except StopIteration:

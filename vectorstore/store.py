@@ -147,6 +147,14 @@ class ChromaStore:
             self._call(self.collection.upsert, ids=list(ids[s:e]), embeddings=embeddings[s:e],
                        documents=list(documents[s:e]), metadatas=list(metadatas[s:e]))
 
+    def add(self, ids: Sequence[str], embeddings: np.ndarray, documents: Sequence[str],
+            metadatas: Sequence[dict[str, Any]]) -> None:
+        """Insert records whose ids are known to be absent (cheaper than upsert)."""
+        for s in range(0, len(ids), WRITE_BATCH):
+            e = s + WRITE_BATCH
+            self._call(self.collection.add, ids=list(ids[s:e]), embeddings=embeddings[s:e],
+                       documents=list(documents[s:e]), metadatas=list(metadatas[s:e]))
+
     def update_metadata(self, ids: Sequence[str], metadatas: Sequence[dict[str, Any]]) -> None:
         for s in range(0, len(ids), WRITE_BATCH):
             e = s + WRITE_BATCH

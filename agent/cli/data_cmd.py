@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 
 from agent.config import CONFIG_FILE
+from agent.logs import detach_handlers
 from vectorstore.errors import InputError
+from vectorstore.records import is_first
 from vectorstore.redact import pseudonymize
 
+from .app import JsonFlag, get_ctx
 from .context import AppContext
-from .main import JsonFlag, get_ctx
 
 DERIVED = ["segment", "generate", "deck"]
 
@@ -39,7 +41,7 @@ def forget_records(app: AppContext, user: str | None, source: str | None,
             wanted = _read_ids(ids_file)
             matched = store.metadata_by_id(wanted)
             what = f"{len(wanted)} ids from {ids_file}"
-        parents = [rid for rid, m in matched.items() if not m.get("chunk_index")]
+        parents = [rid for rid, m in matched.items() if is_first(m)]
         chunks = store.find("chunk_of", parents) if parents else {}
         doomed = sorted(set(matched) | set(chunks))
         store.delete(doomed)
@@ -102,6 +104,7 @@ def register(app: typer.Typer) -> None:
                 a.human.print("nothing deleted")
                 raise typer.Exit(0)
         with ws.lock("reset", a.settings.lock_timeout):
+            detach_handlers()  # the log file is about to be deleted
             a.store().drop()
             a._store = None
             removed = []

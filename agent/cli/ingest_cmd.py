@@ -14,8 +14,8 @@ from vectorstore.errors import InputError
 from vectorstore.ingest import IngestOptions, Ingestor, open_inputs, sample_texts
 from vectorstore.tokens import TokenCounter
 
+from .app import JsonFlag, get_ctx
 from .context import AppContext
-from .main import JsonFlag, get_ctx
 from .progress import byte_progress
 from .status_cmd import collect_status, print_status
 

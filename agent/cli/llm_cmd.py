@@ -11,7 +11,7 @@ import typer
 from agent.llm.server import LocalLLMServer
 from agent.prompts import load_prompt
 
-from .main import JsonFlag, get_ctx
+from .app import JsonFlag, get_ctx
 
 llm_app = typer.Typer(help="Run or check the LLM (local llama.cpp server or any "
                            "OpenAI-compatible endpoint).", no_args_is_help=True)
@@ -67,10 +67,11 @@ def check(ctx: typer.Context, model_path: ModelPath = None,
             model=rt.model, messages=[{"role": "user", "content": prompt.render()}],
             temperature=0, **rt.limit_kwargs(64))
         latency = time.perf_counter() - t0
+        local = rt.server is not None
     usage = resp.usage
     result = {
         "provider": a.settings.llm.provider, "base_url": rt.base_url, "model": rt.model,
-        "local_server": rt.server is not None, "capabilities": caps.as_dict(),
+        "local_server": local, "capabilities": caps.as_dict(),
         "capability_seconds": round(probe_s, 2), "latency_seconds": round(latency, 3),
         "prompt_tokens": usage.prompt_tokens if usage else None,
         "completion_tokens": usage.completion_tokens if usage else None,

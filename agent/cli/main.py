@@ -6,56 +6,13 @@ import logging
 import signal
 import sys
 import traceback
-from pathlib import Path
-from typing import Annotated
 
-import typer
-
-from agent.config import load_settings
-from agent.logs import scrub, setup_console
+from agent.logs import scrub
 from vectorstore.errors import PersonaError
 
-from .context import AppContext
+from .app import app
 
 log = logging.getLogger("persona")
-
-app = typer.Typer(
-    name="persona",
-    help="Evidence-backed user segments and personas from what users write.",
-    no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on stdout "
-                                                       "(human text goes to stderr).")]
-
-
-@app.callback()
-def _global(
-    ctx: typer.Context,
-    workspace: Annotated[Path | None, typer.Option(
-        "--workspace", "-w", help="Workspace directory [default: ./.persona, or "
-                                  "$PERSONA_WORKSPACE].", show_default=False)] = None,
-    chroma_url: Annotated[str | None, typer.Option(
-        "--chroma-url", help="Use a Chroma server (http://HOST:PORT) instead of the embedded "
-                             "store.", show_default=False)] = None,
-    collection: Annotated[str | None, typer.Option(
-        "--collection", help="Chroma collection [default: derived from the workspace path].",
-        show_default=False)] = None,
-    json_output: JsonFlag = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show progress details "
-                                                                  "and info logs.")] = False,
-) -> None:
-    setup_console(verbose)
-    settings = load_settings(workspace, chroma={"url": chroma_url, "collection": collection})
-    ctx.obj = AppContext(settings, json_output=json_output, verbose=verbose)
-
-
-def get_ctx(ctx: typer.Context, json_output: bool = False) -> AppContext:
-    app_ctx: AppContext = ctx.obj
-    if json_output:
-        app_ctx.json_output = True
-    return app_ctx
 
 
 def _register() -> None:

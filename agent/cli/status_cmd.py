@@ -7,8 +7,10 @@ from typing import Any
 
 import typer
 
+from vectorstore.records import is_first
+
+from .app import JsonFlag, get_ctx
 from .context import AppContext
-from .main import JsonFlag, get_ctx
 
 
 def collect_status(app: AppContext) -> dict[str, Any]:
@@ -23,7 +25,7 @@ def collect_status(app: AppContext) -> dict[str, Any]:
         for item in store.iter_records(include=("metadatas",)):
             m = item["metadata"] or {}
             records += 1
-            if m.get("chunk_index", 0):
+            if not is_first(m):
                 chunks += 1
                 continue
             texts += 1

@@ -49,20 +49,23 @@ def probe(client, model: str) -> Capabilities:
     """Ask the server (an ``openai.OpenAI`` client) what it supports: four tiny requests."""
     import openai
 
-    msg = [{"role": "user", "content": "Count from one to thirty in words, separated by spaces."}]
+    long_msg = [{"role": "user", "content": "Count from one to thirty in words."}]
+    short_msg = [{"role": "user", "content": "Is the sky blue? Reply as JSON with the key "
+                                             "\"answer\" and a one-word value."}]
 
-    def attempt(**kwargs):
+    quick = client.with_options(max_retries=0)
+
+    def attempt(msg=short_msg, **kwargs):
+        # Servers reject unknown options in different ways (llama.cpp answers an unsupported
+        # response_format with a 500), so any error status means "not supported".
         try:
-            return client.chat.completions.create(model=model, messages=msg, temperature=0,
-                                                  **kwargs)
-        except openai.BadRequestError as exc:
-            log.info("probe %s rejected: %s", list(kwargs), exc)
-            return None
-        except openai.UnprocessableEntityError as exc:
+            return quick.chat.completions.create(model=model, messages=msg, temperature=0,
+                                                 **kwargs)
+        except openai.APIStatusError as exc:
             log.info("probe %s rejected: %s", list(kwargs), exc)
             return None
 
-    r = attempt(max_completion_tokens=5)
+    r = attempt(long_msg, max_completion_tokens=5)
     honours = bool(r and r.usage and r.usage.completion_tokens <= 6)
     limit = {"max_completion_tokens": 40} if honours else {"extra_body": {"max_tokens": 40}}
 

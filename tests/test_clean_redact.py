@@ -1,0 +1,67 @@
+from vectorstore.clean import clean_text, text_hash
+from vectorstore.redact import looks_like_contact, luhn_ok, pseudonymize, redact
+
+
+def test_clean_normalises_html_controls_and_space():
+    raw = "  <p>Great&nbsp;app</p>\x00\x07 <b>but</b>\u200b slow\n\n\tsometimes  "
+    assert clean_text(raw) == "Great app but slow sometimes"
+
+
+def test_clean_drops_script_blocks_and_nfc():
+    assert clean_text("hi <script>alert(1)</script> there") == "hi there"
+    assert clean_text("cafe\u0301") == "caf\u00e9"  # NFD → NFC
+
+
+def test_clean_keeps_chinese_and_emoji():
+    assert clean_text("物流很快 👍 ") == "物流很快 👍"
+
+
+def test_text_hash_is_stable_and_distinguishes():
+    assert text_hash("a b") == text_hash(clean_text(" a   b "))
+    assert text_hash("a b") != text_hash("a c")
+
+
+def test_luhn():
+    assert luhn_ok("4111111111111111")
+    assert not luhn_ok("4111111111111112")
+
+
+def test_redacts_english_pii():
+    r = redact("Mail jane.doe+x@mail.example.com or call +1 (415) 555-0142 / 212-555-0199, "
+               "card 4111 1111 1111 1111, server 192.168.10.4")
+    assert "jane" not in r.text and "555" not in r.text and "4111" not in r.text
+    assert "192.168" not in r.text
+    assert r.counts == {"email": 1, "phone": 2, "card": 1, "ip": 1}
+    assert "<EMAIL>" in r.text and "<CARD>" in r.text and "<IP>" in r.text
+
+
+def test_redacts_chinese_pii():
+    r = redact("我的手机号是13812345678，身份证号110101199003074518，座机010-62345678。")
+    assert r.text == "我的手机号是<PHONE>，身份证号<ID_NUMBER>，座机<PHONE>。"
+    r = redact("请联系 +86 138 1234 5678 或邮箱 wang@qq.com谢谢")
+    assert "<PHONE>" in r.text and "<EMAIL>" in r.text and "138" not in r.text
+
+
+def test_redacts_secrets_in_urls_and_keys():
+    r = redact("see https://bob:hunter2@example.com/x?token=abc123&page=2 and sk-abcdefghijklmnopqrstuv")
+    assert "hunter2" not in r.text and "abc123" not in r.text and "sk-abc" not in r.text
+    assert "page=2" in r.text
+    assert r.counts["secret"] == 3
+
+
+def test_leaves_ordinary_numbers_alone():
+    text = "Order 12345 cost $19.99 on 2026-03-04, version 2.10.1, 3 items, rated 4/5."
+    assert redact(text).text == text
+    # A 16-digit number that fails the Luhn check is not a card.
+    assert "<CARD>" not in redact("tracking 1234 5678 9012 3456").text
+
+
+def test_contact_like_user_ids_get_stable_pseudonyms():
+    assert looks_like_contact("someone@example.com")
+    assert looks_like_contact("13812345678")
+    assert not looks_like_contact("u1001")
+    key = b"k" * 32
+    a = pseudonymize("Someone@Example.com", key)
+    assert a == pseudonymize("someone@example.com ", key)
+    assert a != pseudonymize("someone@example.com", b"other-key")
+    assert "example" not in a

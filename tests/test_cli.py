@@ -1,0 +1,172 @@
+"""The CLI contract: exit codes, messages, --json, lock, forget, reset, embedder mismatch."""
+
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from tests.conftest import DEMO_CORPUS
+
+pytestmark = pytest.mark.e2e
+
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_help_lists_commands(cli):
+    r = cli("--help")
+    assert r.code == 0
+    for cmd in ("ingest", "status", "run", "forget", "reset", "llm"):
+        assert cmd in r.stdout
+
+
+@pytest.mark.parametrize("content, needle", [
+    ("name,stars\nbob,5\n", "no text column"),
+    ("", "empty (0 bytes)"),
+])
+def test_unusable_input_exits_2_with_one_line(tmp_path, cli, workspace, content, needle):
+    p = write(tmp_path, "in.csv", content)
+    r = cli("-w", workspace, "ingest", p)
+    assert r.code == 2
+    assert needle in r.stderr and "in.csv" in r.stderr
+    assert "Traceback" not in r.stderr + r.stdout
+
+
+def test_binary_file_and_unknown_column(tmp_path, cli, workspace):
+    p = tmp_path / "blob.csv"
+    p.write_bytes(bytes(range(256)) * 10)
+    r = cli("-w", workspace, "ingest", p)
+    assert r.code == 2 and "binary" in r.stderr
+    q = write(tmp_path, "ok.csv", "text\nhello\n")
+    r = cli("-w", workspace, "ingest", q, "--text-col", "body")
+    assert r.code == 2 and "unknown column 'body'" in r.stderr and "text" in r.stderr
+
+
+def test_bad_flag_value_exits_2(cli, workspace, tmp_path):
+    q = write(tmp_path, "ok.csv", "text\nhello\n")
+    assert cli("-w", workspace, "ingest", q, "--embedder", "bert").code == 2
+    assert cli("-w", workspace, "ingest", q, "--chunk-tokens", "3").code == 2
+
+
+def test_ingest_json_summary_status_and_strict(tmp_path, cli, workspace):
+    p = write(tmp_path, "r.csv", "text,user_id\nthe app is great,u1\n,u2\nsearch is slow,u1\n")
+    r = cli("-w", workspace, "--json", "ingest", p, "--embedder", "minilm", "--strict")
+    assert r.code == 3  # finished, but a row was rejected
+    s = r.json
+    assert (s["read"], s["added"], s["rejected"]) == (3, 2, 1)
+    assert s["read"] == s["added"] + s["updated"] + s["unchanged"] + s["duplicates"] + s["rejected"]
+    rejects = [json.loads(x) for x in (workspace / "rejects.jsonl").read_text().splitlines()]
+    assert rejects == [{"file": str(p), "row": 3, "reason": "empty text after cleaning"}]
+    st = cli("-w", workspace, "status", "--json").json
+    assert st["records"] == 2 and st["users"] == 1 and st["embedder"].startswith("minilm")
+    assert st["languages"] == {"en": 2} and "ingest" in st["stages"]
+
+
+def test_embedder_mismatch_is_a_clear_error(tmp_path, cli, workspace):
+    p = write(tmp_path, "r.csv", "text\nthe app is great\n")
+    assert cli("-w", workspace, "ingest", p, "--embedder", "minilm").code == 0
+    r = cli("-w", workspace, "ingest", p, "--embedder", "multilingual")
+    assert r.code == 2
+    assert "was built with minilm" in r.stderr and "--collection" in r.stderr
+
+
+def test_forget_user_and_source(tmp_path, cli, workspace):
+    p = write(tmp_path, "r.csv", "text,user_id\nfirst,alice@example.com\nsecond,bob\nthird,bob\n")
+    assert cli("-w", workspace, "ingest", p, "--embedder", "minilm").code == 0
+    r = cli("-w", workspace, "--json", "forget", "--user", "alice@example.com")
+    assert r.code == 0 and r.json["deleted"] == 1  # found through the pseudonym
+    assert cli("-w", workspace, "--json", "forget", "--user", "bob").json["deleted"] == 2
+    st = cli("-w", workspace, "status", "--json").json
+    assert st["records"] == 0
+    assert "forget" in st["stages"]
+    r = cli("-w", workspace, "forget", "--user", "x", "--source", "y")
+    assert r.code == 2 and "exactly one" in r.stderr
+
+
+def test_forget_ids_file(tmp_path, cli, workspace):
+    p = write(tmp_path, "r.csv", "id,text\na1,first text\na2,second text\n")
+    cli("-w", workspace, "ingest", p, "--id-col", "id", "--embedder", "minilm")
+    ids = write(tmp_path, "ids.txt", "a1\nmissing\n")
+    r = cli("-w", workspace, "--json", "forget", "--ids", ids)
+    assert r.json["deleted"] == 1 and r.json["records"] == 1
+
+
+def test_reset_needs_confirmation(tmp_path, cli, workspace):
+    p = write(tmp_path, "r.csv", "text\nhello there\n")
+    cli("-w", workspace, "ingest", p, "--embedder", "minilm")
+    (workspace / "persona.toml").write_text("lock_timeout = 3\n")
+    r = cli("-w", workspace, "reset")
+    assert r.code == 2 and "--yes" in r.stderr
+    assert cli("-w", workspace, "reset", "--yes").code == 0
+    assert cli("-w", workspace, "status", "--json").json["records"] == 0
+    assert (workspace / "persona.toml").exists()
+
+
+def test_lock_blocks_a_second_writer(tmp_path, cli, workspace):
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from agent.workspace import Workspace
+        with Workspace(Path({str(workspace)!r})).lock("ingest", 5):
+            print("locked", flush=True)
+            time.sleep(30)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        p = write(tmp_path, "r.csv", "text\nhello\n")
+        r = cli("-w", workspace, "ingest", p, env={"PERSONA_LOCK_TIMEOUT": "0.5"})
+        assert r.code == 1
+        assert "busy" in r.stderr and "persona ingest" in r.stderr
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_config_precedence_file_env_flag(tmp_path, cli, workspace):
+    from agent.config import load_settings
+
+    workspace.mkdir()
+    (workspace / "persona.toml").write_text(
+        '[chroma]\ncollection = "from-file"\n[ingest]\nchunk_tokens = 100\n'
+        '[llm]\nprovider = "openai"\n')
+    s = load_settings(workspace)
+    assert s.chroma.collection == "from-file" and s.ingest.chunk_tokens == 100
+    import os
+    os.environ["PERSONA_CHROMA__COLLECTION"] = "from-env"
+    os.environ["OPENAI_BASE_URL"] = "http://127.0.0.1:9/v1"
+    try:
+        s = load_settings(workspace)
+        assert s.chroma.collection == "from-env" and s.llm.base_url == "http://127.0.0.1:9/v1"
+        s = load_settings(workspace, chroma={"collection": "from-flag"})
+        assert s.chroma.collection == "from-flag" and s.ingest.chunk_tokens == 100
+    finally:
+        del os.environ["PERSONA_CHROMA__COLLECTION"], os.environ["OPENAI_BASE_URL"]
+
+
+def test_invalid_config_exits_2(cli, workspace):
+    workspace.mkdir()
+    (workspace / "persona.toml").write_text("[ingest]\nchunk_tokens = 'many'\n")
+    r = cli("-w", workspace, "status")
+    assert r.code == 2 and "ingest.chunk_tokens" in r.stderr
+    (workspace / "persona.toml").write_text("[ingest\n")
+    r = cli("-w", workspace, "status")
+    assert r.code == 2 and "not valid TOML" in r.stderr
+
+
+def test_demo_corpus_properties():
+    import csv as _csv
+
+    with open(DEMO_CORPUS, encoding="utf-8") as f:
+        rows = list(_csv.reader(f))
+    header, body = rows[0], rows[1:]
+    assert {"text", "user_id", "group"} <= set(header)
+    good = [r for r in body if len(r) == len(header) and r[0].strip()]
+    groups = {r[header.index("group")] for r in good}
+    assert len(good) >= 600 and len(groups) >= 6
+    zh = sum(any("\u4e00" <= ch <= "\u9fff" for ch in r[0]) for r in good)
+    assert 0.2 < zh / len(good) < 0.8

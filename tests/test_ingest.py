@@ -1,0 +1,156 @@
+"""Ingest control flow with a deterministic stand-in embedder and a real embedded Chroma."""
+
+import csv
+import json
+
+import pytest
+
+from vectorstore.ingest import IngestOptions, Ingestor, open_inputs
+from vectorstore.records import rec
+from vectorstore.store import ChromaStore
+from vectorstore.tokens import TokenCounter
+
+KEY = b"test-key-0123456789abcdef"
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ChromaStore("test-records", path=tmp_path / "chroma")
+
+
+def ingest(store, embedder, paths, **opts):
+    rejects = []
+    options = IngestOptions(**opts)
+    ing = Ingestor(store, embedder, TokenCounter(), options, KEY,
+                   on_reject=lambda f, r, why: rejects.append((r, why)))
+    summary = ing.run(open_inputs(paths, options))
+    assert summary.balanced(), summary.as_dict()
+    return summary, rejects
+
+
+def write_csv(path, rows, header=("text", "user_id", "stars")):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+    return path
+
+
+def all_meta(store):
+    return {r["id"]: r["metadata"] for r in store.iter_records()}
+
+
+def test_100_rows_with_5_bad(tmp_path, store, hash_embedder):
+    lines = ["text,user_id,stars"]
+    for i in range(100):
+        if i in (3, 20, 41, 62, 99):  # empty texts and stray quotes
+            lines.append(f",u{i},1" if i % 2 else f'"unterminated {i},u{i},1')
+        else:
+            lines.append(f"review number {i} about the app,u{i % 7},{i % 5 + 1}")
+    p = tmp_path / "r.csv"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    s, rejects = ingest(store, hash_embedder, [p])
+    assert (s.read, s.added, s.rejected) == (100, 95, 5)
+    assert store.count() == 95
+    assert sorted(r for r, _ in rejects) == [5, 22, 43, 64, 101]  # file line numbers
+    assert all(why for _, why in rejects)
+
+
+def test_reingest_is_idempotent_and_insert_at_top_adds_one(tmp_path, store, hash_embedder):
+    rows = [[f"text {i}", f"u{i % 3}", "5"] for i in range(50)]
+    p = write_csv(tmp_path / "r.csv", rows)
+    s1, _ = ingest(store, hash_embedder, [p])
+    assert s1.added == 50
+    embedded = hash_embedder.texts
+    s2, _ = ingest(store, hash_embedder, [p])
+    assert (s2.added, s2.unchanged, s2.updated) == (0, 50, 0)
+    assert hash_embedder.texts == embedded  # nothing embedded twice
+    write_csv(p, [["a brand new first row", "u9", "4"], *rows])
+    s3, _ = ingest(store, hash_embedder, [p])
+    assert (s3.added, s3.unchanged) == (1, 50)
+    assert store.count() == 51
+
+
+def test_duplicates_are_stored_once_and_counted_by_source_row(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [["same text", "u1", "5"], ["other", "u2", "4"],
+                                        ["same text", "u3", "1"], ["same   text", "u4", "2"]])
+    s, _ = ingest(store, hash_embedder, [p])
+    assert (s.added, s.duplicates) == (2, 2)
+    metas = [rec(m) for m in all_meta(store).values() if rec(m)["chars"] == 9]
+    assert len(metas) == 1 and metas[0]["dup_count"] == 3
+    s, _ = ingest(store, hash_embedder, [p])  # same file again: the count does not grow
+    assert (s.duplicates, s.unchanged) == (2, 2)
+    metas = [rec(m) for m in all_meta(store).values() if rec(m)["chars"] == 9]
+    assert metas[0]["dup_count"] == 3
+    q = write_csv(tmp_path / "other.csv", [["same text", "u7", "3"]])
+    s, _ = ingest(store, hash_embedder, [q])  # another source's row counts
+    assert s.duplicates == 1
+    metas = [rec(m) for m in all_meta(store).values() if rec(m)["chars"] == 9]
+    assert metas[0]["dup_count"] == 4 and store.count() == 2
+
+
+def test_id_column_updates_in_place(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [["1", "first text", "5"], ["2", "second text", "4"]],
+                  header=("id", "text", "stars"))
+    ingest(store, hash_embedder, [p], id_col="id")
+    assert set(all_meta(store)) == {"1", "2"}
+    write_csv(p, [["1", "first text, edited", "5"], ["2", "second text", "3"],
+                  ["2", "repeated id", "3"]], header=("id", "text", "stars"))
+    s, rejects = ingest(store, hash_embedder, [p], id_col="id")
+    assert (s.updated, s.added, s.rejected) == (2, 0, 1)
+    assert "repeats" in rejects[0][1]
+    got = store.get(ids=["1", "2"], include=["documents", "metadatas"])
+    docs = dict(zip(got["ids"], got["documents"], strict=True))
+    metas = dict(zip(got["ids"], got["metadatas"], strict=True))
+    assert docs["1"] == "first text, edited" and metas["2"]["meta_stars"] == "3"
+
+
+def test_sync_removes_rows_gone_from_the_file(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [["keep me", "u1", "5"], ["drop me", "u2", "4"]])
+    ingest(store, hash_embedder, [p])
+    write_csv(p, [["keep me", "u1", "5"]])
+    s, _ = ingest(store, hash_embedder, [p], sync=True)
+    assert s.records_deleted == 1 and store.count() == 1
+
+
+def test_long_texts_are_chunked_with_chunk_of(tmp_path, store, hash_embedder):
+    long = " ".join(f"Sentence number {i} says something about the product." for i in range(60))
+    p = write_csv(tmp_path / "r.csv", [[long, "u1", "5"], ["short", "u2", "4"]])
+    s, _ = ingest(store, hash_embedder, [p], chunk_tokens=64)
+    metas = all_meta(store)
+    chunks = {k: m for k, m in metas.items() if "chunk_of" in m}
+    parent = next(iter(chunks.values()))["chunk_of"]
+    assert s.chunked_rows == 1 and len(chunks) >= 5 and parent in chunks
+    assert all(m["chunk_of"] == parent for m in chunks.values())
+    assert TokenCounter().count(store.get(ids=[parent], include=["documents"])["documents"][0]) <= 64
+    s2, _ = ingest(store, hash_embedder, [p], chunk_tokens=64)
+    assert s2.unchanged == 2 and store.count() == len(metas)
+
+
+def test_pii_is_redacted_in_text_metadata_and_user_ids(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [
+        ["call me on 13812345678 please", "someone@example.com", "contact: bob@example.com"],
+        ["fine", "u2", "ok"]], header=("text", "user_id", "note"))
+    s, _ = ingest(store, hash_embedder, [p])
+    dump = json.dumps(store.get(include=["documents", "metadatas"]), ensure_ascii=False)
+    assert "13812345678" not in dump and "example.com" not in dump
+    assert s.redactions == {"phone": 1, "email": 1, "user_id": 1}
+    users = {m.get("user") for m in all_meta(store).values()}
+    assert "u2" in users and any(u.startswith("user-") for u in users)
+
+
+def test_no_redact_keeps_text(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [["call 13812345678", "u1", "5"]])
+    ingest(store, hash_embedder, [p], redact=False)
+    assert "13812345678" in store.get(include=["documents"])["documents"][0]
+
+
+def test_bad_input_stops_before_any_write(tmp_path, store, hash_embedder):
+    good = write_csv(tmp_path / "good.csv", [["ok", "u1", "5"]])
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name\nbob\n", encoding="utf-8")
+    from vectorstore.errors import InputError
+
+    with pytest.raises(InputError, match="no text column"):
+        ingest(store, hash_embedder, [good, bad])
+    assert store.count() == 0

@@ -1,0 +1,181 @@
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from vectorstore.errors import InputError
+from vectorstore.prepare import plan_columns
+from vectorstore.readers import InputFile
+
+
+def rows(path, **kw):
+    f = InputFile(path, **kw)
+    return f.columns, list(f.rows())
+
+
+def test_csv_with_quoted_newlines_and_sniffed_semicolons(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text('id;text;stars\n1;"line one\nline two";5\n2;plain;4\n', encoding="utf-8")
+    cols, rs = rows(p)
+    assert cols == ["id", "text", "stars"]
+    assert [r.row for r in rs] == [2, 4]  # the line each row starts on
+    assert rs[0].fields["text"] == "line one\nline two"
+
+
+def test_tsv_and_bom(tmp_path):
+    p = tmp_path / "a.tsv"
+    p.write_bytes("\ufefftext\tuser\nhello, world\tu1\n".encode())
+    cols, rs = rows(p)
+    assert cols == ["text", "user"]
+    assert rs[0].fields == {"text": "hello, world", "user": "u1"}
+
+
+def test_csv_stray_quote_costs_one_row(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text('text,n\nfine,1\n"broken start,2\nafter,3\n"quoted, ok",4\nlast,5\n',
+                 encoding="utf-8")
+    _, rs = rows(p)
+    good = [r.fields["text"] for r in rs if r.error is None]
+    bad = [(r.row, r.error) for r in rs if r.error]
+    assert good == ["fine", "after", "quoted, ok", "last"]
+    assert len(bad) == 1 and bad[0][0] == 3 and "quot" in bad[0][1]
+
+
+def test_csv_unclosed_quote_at_end(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text('text,n\nfine,1\n"never closed,2\nnext,3\n', encoding="utf-8")
+    _, rs = rows(p)
+    assert [r.fields["text"] for r in rs if not r.error] == ["fine", "next"]
+    assert [r.row for r in rs if r.error] == [3]
+
+
+def test_csv_too_many_fields_is_a_row_error(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("text,n\na,1\nb,2,extra\n", encoding="utf-8")
+    _, rs = rows(p)
+    assert rs[1].error and "3 fields" in rs[1].error and rs[1].row == 3
+
+
+def test_nul_bytes_in_a_row(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_bytes(b"text\nhello\x00world\n")
+    _, rs = rows(p)
+    assert rs[0].fields["text"] == "hello\x00world"  # cleaning removes it later
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "empty (0 bytes)"),
+    (bytes(range(256)) * 40, "binary file"),
+    ("文本,用户\n物流很快,张三\n".encode("gb18030") * 50, "not UTF-8"),
+])
+def test_unusable_files(tmp_path, content, message):
+    p = tmp_path / "x.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputError) as e:
+        InputFile(p)
+    assert message in str(e.value) and "x.csv" in str(e.value)
+
+
+def test_wrong_encoding_can_be_named(tmp_path):
+    p = tmp_path / "gbk.csv"
+    p.write_bytes("text\n物流很快\n".encode("gb18030"))
+    _, rs = rows(p, encoding="gb18030")
+    assert rs[0].fields["text"] == "物流很快"
+
+
+def test_one_bad_byte_is_a_row_problem_not_a_file_problem(tmp_path):
+    p = tmp_path / "a.csv"
+    body = "".join(f"row {i} is fine\n" for i in range(500)).encode()
+    p.write_bytes(b"text\n" + body + b"bad \xff byte\n")
+    _, rs = rows(p)
+    assert len(rs) == 501
+    assert "\udcff" in rs[-1].fields["text"]
+
+
+def test_header_only_and_missing_text_column(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("name,stars\nbob,5\n", encoding="utf-8")
+    f = InputFile(p)
+    with pytest.raises(InputError) as e:
+        plan_columns(f.columns, str(p))
+    assert "no text column" in str(e.value) and "name, stars" in str(e.value)
+    with pytest.raises(InputError, match="unknown column 'body'"):
+        plan_columns(f.columns, str(p), text_col="body")
+    assert plan_columns(f.columns, str(p), text_col="NAME").text == "name"
+
+
+def test_jsonl_rows_and_bad_lines(tmp_path):
+    p = tmp_path / "a.jsonl"
+    p.write_text('{"text": "a", "n": 1}\n\nnot json\n["list"]\n"just a string"\n'
+                 + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    cols, rs = rows(p)
+    assert "text" in cols
+    assert rs[0].fields == {"text": "a", "n": 1} and rs[0].row == 1
+    assert rs[1].error.startswith("invalid JSON") and rs[1].row == 3
+    assert "got list" in rs[2].error
+    assert rs[3].fields == {"text": "just a string"}
+    assert rs[4].error  # too deep or not an object: a row error either way
+
+
+def test_json_array_streams_elements(tmp_path):
+    p = tmp_path / "a.json"
+    items = [{"review": f"text {i}", "meta": {"nested": True}} for i in range(3000)]
+    p.write_text(json.dumps(items), encoding="utf-8")
+    cols, rs = rows(p)
+    assert cols == ["review", "meta"]
+    assert len(rs) == 3000 and rs[-1].row == 3000 and rs[-1].fields["review"] == "text 2999"
+
+
+def test_json_array_truncated(tmp_path):
+    p = tmp_path / "a.json"
+    p.write_text('[{"text": "a"}, {"text": "b"}, {"text": "c', encoding="utf-8")
+    _, rs = rows(p)
+    assert [r.fields["text"] for r in rs if not r.error] == ["a", "b"]
+    assert rs[-1].error and rs[-1].row == 3
+
+
+def test_json_must_be_an_array(tmp_path):
+    p = tmp_path / "a.json"
+    p.write_text('{"text": "a"}', encoding="utf-8")
+    with pytest.raises(InputError, match="array of objects"):
+        InputFile(p)
+
+
+def test_parquet(tmp_path):
+    p = tmp_path / "a.parquet"
+    pq.write_table(pa.table({"comment": ["x", "y"], "stars": [1, 2]}), p)
+    cols, rs = rows(p)
+    assert cols == ["comment", "stars"]
+    assert [r.fields for r in rs] == [{"comment": "x", "stars": 1}, {"comment": "y", "stars": 2}]
+
+
+def test_broken_parquet(tmp_path):
+    p = tmp_path / "a.parquet"
+    p.write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        InputFile(p)
+
+
+def test_txt_and_directory(tmp_path):
+    p = tmp_path / "a.txt"
+    p.write_text("first\n\nsecond\n", encoding="utf-8")
+    _, rs = rows(p)
+    assert [(r.row, r.fields["text"]) for r in rs] == [(1, "first"), (3, "second")]
+    d = tmp_path / "notes"
+    (d / "sub").mkdir(parents=True)
+    (d / "a.md").write_text("# Title\nbody", encoding="utf-8")
+    (d / "sub" / "b.txt").write_text("other", encoding="utf-8")
+    (d / "skip.png").write_bytes(b"\x89PNG")
+    cols, rs = rows(d)
+    assert cols == ["text", "file"]
+    assert [r.row for r in rs] == ["a.md", "sub/b.txt"]
+    assert rs[1].fields == {"text": "other", "file": "sub/b.txt"}
+
+
+def test_unknown_suffix_and_missing_path(tmp_path):
+    (tmp_path / "a.xlsx").write_bytes(b"x")
+    with pytest.raises(InputError, match="unsupported file type"):
+        InputFile(tmp_path / "a.xlsx")
+    with pytest.raises(InputError, match="no such file"):
+        InputFile(tmp_path / "nope.csv")
