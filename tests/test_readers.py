@@ -179,3 +179,24 @@ def test_unknown_suffix_and_missing_path(tmp_path):
         InputFile(tmp_path / "a.xlsx")
     with pytest.raises(InputError, match="no such file"):
         InputFile(tmp_path / "nope.csv")
+
+
+def test_reading_streams_with_bounded_memory(tmp_path):
+    import subprocess
+    import sys
+
+    p = tmp_path / "big.csv"
+    line = "this is a review with enough words to make the file large, truly,u1,5\n"
+    with open(p, "w", encoding="utf-8") as f:
+        f.write("text,user,n\n")
+        for _ in range(8):
+            f.write(line.replace(",u1", "").replace("truly,", "truly") * 60000)
+    size_mb = p.stat().st_size / 1e6
+    code = ("import resource, sys\nfrom vectorstore.readers import InputFile\n"
+            "n = sum(1 for _ in InputFile(sys.argv[1]).rows())\n"
+            "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+    out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
+                         check=True).stdout.split()
+    rows, rss_mb = int(out[0]), int(out[1])
+    assert rows == 480000 and size_mb > 30
+    assert rss_mb < 100, f"reading a {size_mb:.0f} MB file used {rss_mb} MB"
