@@ -192,9 +192,11 @@ def test_reading_streams_with_bounded_memory(tmp_path):
         for _ in range(8):
             f.write(line.replace(",u1", "").replace("truly,", "truly") * 60000)
     size_mb = p.stat().st_size / 1e6
-    code = ("import resource, sys\nfrom vectorstore.readers import InputFile\n"
+    # VmHWM (peak resident memory) starts afresh at exec, unlike ru_maxrss.
+    code = ("import re, sys\nfrom vectorstore.readers import InputFile\n"
             "n = sum(1 for _ in InputFile(sys.argv[1]).rows())\n"
-            "print(n, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)")
+            "kb = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+            "print(n, int(kb) // 1024)")
     out = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True,
                          check=True).stdout.split()
     rows, rss_mb = int(out[0]), int(out[1])
