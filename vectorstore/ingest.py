@@ -151,7 +151,7 @@ class Ingestor:
     # -- one file -----------------------------------------------------------------------------
     def _ingest_file(self, f: InputFile, plan: ColumnPlan) -> None:
         source = source_name(f.path, self.options)
-        prep = RowPreparer(plan, self.options.redact, self.key)
+        prep = RowPreparer(plan, self.options.redact, self.key, coerce_numbers=f.kind == "csv")
         state = _FileState(source=source, by_id=plan.id is not None)
         rows = f.rows()
         while True:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ TEXT_COLUMN_NAMES = ("text", "content", "review", "body", "comment", "message")
 USER_COLUMN_NAMES = ("user_id", "userid", "user", "author_id", "author", "customer_id",
                      "username", "reviewer_id")
 RESERVED = {"text", "id"}
+# Plain numbers only: no leading zeros (ids like "00123" stay text), at most 15 digits.
+_NUMBER = re.compile(r"-?(0|[1-9]\d{0,14})(\.\d+)?")
 MAX_META_CHARS = 2000
 
 
@@ -118,8 +121,10 @@ def _as_text(value: Any) -> str | None:
 class RowPreparer:
     """Clean, validate and redact rows according to a :class:`ColumnPlan`."""
 
-    def __init__(self, plan: ColumnPlan, redact_pii: bool, pseudonym_key: bytes):
+    def __init__(self, plan: ColumnPlan, redact_pii: bool, pseudonym_key: bytes,
+                 coerce_numbers: bool = False):
         self.plan = plan
+        self.coerce_numbers = coerce_numbers  # CSV/TSV cells are all strings
         self.redact_pii = redact_pii
         self.key = pseudonym_key
 
@@ -171,6 +176,8 @@ class RowPreparer:
             value = _scalar(fields.get(name))
             if value is None:
                 continue
+            if isinstance(value, str) and self.coerce_numbers and _NUMBER.fullmatch(value.strip()):
+                value = float(value) if any(c in value for c in ".eE") else int(value)
             if isinstance(value, str):
                 value = clean_text(value)[:MAX_META_CHARS]
                 if self.redact_pii:

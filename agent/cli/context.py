@@ -34,8 +34,8 @@ class AppContext:
 
     def __post_init__(self) -> None:
         self.workspace = Workspace(self.settings.workspace)
-        self.err = Console(stderr=True, highlight=False)
-        self.out = Console(highlight=False, soft_wrap=True)
+        self.err = Console(stderr=True, highlight=False, markup=False)
+        self.out = Console(highlight=False, soft_wrap=True, markup=False)
         if self.settings.llm.api_key:
             register_secret(self.settings.llm.api_key.get_secret_value())
 

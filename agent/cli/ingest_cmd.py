@@ -17,6 +17,7 @@ from vectorstore.tokens import TokenCounter
 from .app import JsonFlag, get_ctx
 from .context import AppContext
 from .progress import byte_progress
+from .segment_cmd import print_segments, run_segment
 from .status_cmd import collect_status, print_status
 
 log = logging.getLogger(__name__)
@@ -128,7 +129,7 @@ class _RejectLog:
 
 def print_ingest(app: AppContext, r: dict[str, Any]) -> None:
     c = app.human
-    c.print(f"[bold]ingest[/bold] {', '.join(r['files'])} → collection {r['collection']}")
+    c.print(f"ingest {', '.join(r['files'])} → collection {r['collection']}")
     c.print(f"  read {r['read']}: added {r['added']}, updated {r['updated']}, unchanged "
             f"{r['unchanged']}, duplicates {r['duplicates']}, rejected {r['rejected']}")
     c.print(f"  records in collection: {r['records']} (written {r['records_written']}, "
@@ -141,9 +142,9 @@ def print_ingest(app: AppContext, r: dict[str, Any]) -> None:
                                                         list(r["languages"].items())[:8]))
     c.print(f"  embedder {r['embedder']}, {r['seconds']} s")
     if r.get("rejects_file"):
-        c.print(f"  [yellow]{r['rejected']} rejected rows listed in {r['rejects_file']}[/yellow]")
+        c.print(f"  {r['rejected']} rejected rows listed in {r['rejects_file']}")
     if r.get("warning"):
-        c.print(f"  [yellow]warning: {r['warning']}[/yellow]")
+        c.print(f"  warning: {r['warning']}")
 
 
 def _options(app: AppContext, text_col, id_col, user_col, meta_cols, chunk_tokens, redact, sync,
@@ -182,7 +183,7 @@ def register(app: typer.Typer) -> None:
             embedding_model: EmbeddingModel = None, redact: Redact = None,
             encoding: Encoding = "auto", strict: Strict = False,
             json_output: JsonFlag = False) -> None:
-        """The main job: ingest the files, then report the workspace status."""
+        """The main job: ingest the files, segment them, then report the workspace status."""
         a = get_ctx(ctx, json_output)
         _check_embedder(embedder)
         started = time.perf_counter()
@@ -190,9 +191,12 @@ def register(app: typer.Typer) -> None:
                         encoding, None)
         result = ingest_paths(a, paths, opts, embedder, embedding_model)
         print_ingest(a, result)
+        segments = run_segment(a)
+        print_segments(a, segments)
         status = collect_status(a)
         print_status(a, status)
-        a.emit({"ingest": result, "status": status,
+        segments.pop("segments", None)  # per-segment detail is in segments.json
+        a.emit({"ingest": result, "segment": segments, "status": status,
                 "seconds": round(time.perf_counter() - started, 2)})
         if strict and result["rejected"]:
             raise typer.Exit(STRICT_EXIT)

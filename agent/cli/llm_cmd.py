@@ -39,7 +39,7 @@ def serve(ctx: typer.Context, model_path: ModelPath = None,
                             startup_timeout=cfg.startup_timeout)
     with server:
         a.err.print(f"serving {server.model_path.name} (context {server.context}) at "
-                    f"[bold]{server.base_url}[/bold] as model {server.alias!r}; Ctrl-C stops it")
+                    f"{server.base_url} as model {server.alias!r}; Ctrl-C stops it")
         a.err.print(f"use it from another workspace with: PERSONA_LLM__BASE_URL={server.base_url}")
         try:
             while server.running():
@@ -79,7 +79,7 @@ def check(ctx: typer.Context, model_path: ModelPath = None,
         "reply": (resp.choices[0].message.content or "").strip(),
     }
     c = a.human
-    c.print(f"[bold]model[/bold] {result['model']} at {result['base_url'] or 'api.openai.com'}"
+    c.print(f"model {result['model']} at {result['base_url'] or 'api.openai.com'}"
             f"{' (local server started for this check)' if result['local_server'] else ''}")
     c.print(f"  structured output: {caps.structured_mode}; json_schema {caps.json_schema}, "
             f"json_object+schema {caps.json_object_schema}, forced tool calls {caps.tool_calls}, "

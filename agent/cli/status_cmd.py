@@ -34,6 +34,7 @@ def collect_status(app: AppContext) -> dict[str, Any]:
             if m.get("user"):
                 users.add(m["user"])
     state = ws.read_state() if ws.root.exists() else {}
+    seg = _segments_summary(ws.root / "segments.json")
     return {
         "workspace": str(ws.root),
         "store": store.location if store else None,
@@ -48,12 +49,28 @@ def collect_status(app: AppContext) -> dict[str, Any]:
         "sources": dict(sources.most_common()),
         "stages": state.get("stages", {}),
         "stale": state.get("stale", {}),
+        "segmentation": seg,
     }
+
+
+def _segments_summary(path) -> dict[str, Any] | None:
+    import json
+
+    if not path.exists():
+        return None
+    try:
+        s = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        return {"error": f"{path} is damaged; run `persona segment` again"}
+    return {"run_id": s.get("run_id"), "created_at": s.get("created_at"),
+            "method": s.get("method"), "segments": s.get("counts", {}).get("segments"),
+            "groups": s.get("counts", {}).get("groups"),
+            "unassigned_share": s.get("unassigned_share")}
 
 
 def print_status(app: AppContext, s: dict[str, Any]) -> None:
     c = app.human
-    c.print(f"[bold]workspace[/bold] {s['workspace']}  collection {s['collection']}"
+    c.print(f"workspace {s['workspace']}  collection {s['collection']}"
             f"  store {s['store'] or '(none yet)'}")
     if not s["records"]:
         c.print("  no records yet: run `persona ingest FILE`")
@@ -63,9 +80,15 @@ def print_status(app: AppContext, s: dict[str, Any]) -> None:
         c.print("  languages: " + ", ".join(f"{k} {v}" for k, v in
                                              list(s["languages"].items())[:8]))
         c.print("  sources: " + ", ".join(f"{k} {v}" for k, v in list(s["sources"].items())[:8]))
+    seg = s.get("segmentation")
+    if seg and "error" not in seg:
+        c.print(f"  segmentation {seg['run_id']}: {seg['segments']} segments in {seg['groups']} "
+                f"groups, unassigned {seg['unassigned_share']:.1%}")
+    elif not seg:
+        c.print("  not segmented yet: run `persona segment`")
     for stage, info in s["stages"].items():
         stale = s["stale"].get(stage)
-        note = f"  [yellow]stale: {stale['reason']}[/yellow]" if stale else ""
+        note = f"  stale: {stale['reason']}" if stale else ""
         c.print(f"  stage {stage}: ran {info.get('at')}{note}")
 
 

@@ -1,0 +1,61 @@
+"""Community detection on the kNN graph with Leiden (leidenalg + igraph)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def knn_graph(idx: np.ndarray, sim: np.ndarray, weighting: str = "cosine"):
+    """An undirected weighted igraph from kNN lists (mutual edges keep the larger weight)."""
+    import igraph as ig
+
+    n, k = idx.shape
+    rows = np.repeat(np.arange(n), k)
+    cols = idx.ravel()
+    w = _weights(sim.ravel(), weighting)
+    lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
+    keep = lo != hi
+    lo, hi, w = lo[keep], hi[keep], w[keep]
+    # Deduplicate (a–b and b–a) keeping the max weight, without Python loops.
+    key = lo.astype(np.int64) * n + hi
+    order = np.lexsort((-w, key))
+    key, lo, hi, w = key[order], lo[order], hi[order], w[order]
+    first = np.ones(len(key), dtype=bool)
+    first[1:] = key[1:] != key[:-1]
+    g = ig.Graph(n=n, edges=np.column_stack([lo[first], hi[first]]), directed=False)
+    g.es["weight"] = w[first]
+    return g
+
+
+def _weights(s: np.ndarray, weighting: str) -> np.ndarray:
+    s = np.clip(s.astype(np.float64), 0.0, 1.0)
+    if weighting == "cosine":
+        return s + 1e-6
+    if weighting == "binary":
+        return np.ones_like(s)
+    if weighting == "squared":
+        return s * s + 1e-6
+    raise ValueError(f"unknown weighting {weighting!r}")
+
+
+def leiden(graph, resolution: float, seed: int, initial: list[int] | None = None,
+           weights: str | None = "weight") -> np.ndarray:
+    """Leiden with the RB-configuration (modularity) quality at ``resolution``.
+
+    From scratch it iterates until nothing improves. Started from ``initial`` communities
+    (last run's segments plus newcomers) it makes one pass: enough to absorb new records
+    and fix what they changed, without re-deciding every old boundary (measured: 90–97% of
+    old records keep their segment after adding 10% new texts, versus 88–97% when
+    iterating to convergence).
+    """
+    import leidenalg
+
+    part = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition,
+                                    initial_membership=initial, weights=weights,
+                                    resolution_parameter=resolution, seed=seed,
+                                    n_iterations=-1 if initial is None else 1)
+    return np.asarray(part.membership, dtype=np.int64)
+
+
+def modularity(graph, membership: np.ndarray) -> float:
+    return float(graph.modularity(membership.tolist(), weights="weight"))
