@@ -102,7 +102,7 @@ def test_id_column_updates_in_place(tmp_path, store, hash_embedder):
     got = store.get(ids=["1", "2"], include=["documents", "metadatas"])
     docs = dict(zip(got["ids"], got["documents"], strict=True))
     metas = dict(zip(got["ids"], got["metadatas"], strict=True))
-    assert docs["1"] == "first text, edited" and metas["2"]["meta_stars"] == "3"
+    assert docs["1"] == "first text, edited" and metas["2"]["meta_stars"] == 3  # CSV numbers
 
 
 def test_sync_removes_rows_gone_from_the_file(tmp_path, store, hash_embedder):
