@@ -32,7 +32,9 @@ test: install lint
 	$(BIN)/python -m pytest
 
 bench: install
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[bench]"
 	$(BIN)/python benchmarks/ingest.py
+	cd benchmarks && ../$(BIN)/python segment_quality.py --data ../../shared/data/banking77/data.jsonl --label-col label --split test
 
 clean:
 	rm -rf $(VENV) .persona .pytest_cache

@@ -146,3 +146,16 @@ def test_segment_option_errors(tmp_path, cli, copy_demo):
     assert r.code == 0 and r.json["counts"]["segments"] == 6
     r = cli("-w", ws, "--json", "segment", "--method", "hdbscan")
     assert r.code == 0 and r.json["unassigned_share"] <= 0.05
+
+
+def test_segment_and_export_on_a_chroma_server(tmp_path, cli, chroma_server):
+    ws = tmp_path / "ws"
+    args = ("-w", ws, "--chroma-url", chroma_server, "--collection", "segment-server-test")
+    assert cli(*args, "ingest", DEMO_CORPUS).code == 0
+    r = cli(*args, "--json", "segment")
+    assert r.code == 0, r.stderr
+    assert 5 <= r.json["counts"]["groups"] <= 12 and r.json["records_updated"] == r.json["records"]
+    out = tmp_path / "server.jsonl"
+    assert cli(*args, "export", "--out", out).code == 0
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(rows) == r.json["records"] and all(x["parent_id"] for x in rows)
