@@ -61,6 +61,20 @@ class IngestConfig(_Section):
     block_rows: int = Field(2048, ge=1)
 
 
+class PersonaConfig(_Section):
+    min_persona_size: int = Field(5, ge=1)
+    min_support: int = Field(3, ge=1, description="supporting texts a claim needs")
+    support_threshold: float | None = Field(
+        None, gt=0, lt=1, description="similarity for 'supports'; default: calibrated per "
+                                      "embedder (benchmarks/calibrate_support.py)")
+    language: str | None = None
+    interview: Literal["guided", "autonomous"] = "guided"
+    concurrency: int = Field(1, ge=1, le=32)
+    price_input_per_million: float = Field(0.0, ge=0, description="USD per 1M prompt tokens")
+    price_output_per_million: float = Field(0.0, ge=0,
+                                            description="USD per 1M completion tokens")
+
+
 class Settings(BaseSettings):
     """Everything configurable; see README "Configuration"."""
 
@@ -72,6 +86,7 @@ class Settings(BaseSettings):
     llm: LLMConfig = LLMConfig()
     chroma: ChromaConfig = ChromaConfig()
     ingest: IngestConfig = IngestConfig()
+    persona: PersonaConfig = PersonaConfig()
     lock_timeout: float = Field(10.0, ge=0, description="seconds to wait for a busy workspace")
     pseudonym_key: SecretStr | None = Field(
         None, description="key for user-id pseudonyms; default: a random key in the workspace")

@@ -29,6 +29,7 @@ from .chunking import chunk_text
 from .clean import stable_id
 from .embedders.base import BatchEmbedder
 from .errors import InputError
+from .injection import FLAG_INSTRUCTION, FLAG_KEY, reads_as_instruction
 from .prepare import Candidate, ColumnPlan, RowPreparer, plan_columns
 from .readers import InputFile, Row
 from .records import META_PREFIX, content, is_first, rec, with_rec
@@ -65,6 +66,7 @@ class IngestSummary:
     records_written: int = 0
     records_deleted: int = 0
     chunked_rows: int = 0
+    flagged: int = 0
     redactions: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
     seconds: float = 0.0
@@ -78,7 +80,8 @@ class IngestSummary:
                 "updated": self.updated, "unchanged": self.unchanged,
                 "duplicates": self.duplicates, "rejected": self.rejected,
                 "records_written": self.records_written, "records_deleted": self.records_deleted,
-                "chunked_rows": self.chunked_rows, "redactions": dict(self.redactions),
+                "chunked_rows": self.chunked_rows, "flagged": self.flagged,
+                "redactions": dict(self.redactions),
                 "languages": dict(self.languages.most_common()),
                 "seconds": round(self.seconds, 2)}
 
@@ -245,6 +248,7 @@ class Ingestor:
             new[rid] = (c, meta)
             by_hash[c.hash] = (rid, meta)
             self.summary.added += 1
+            self.summary.flagged += FLAG_KEY in meta
             self.summary.languages[c.lang] += 1
         self._embed_and_write(new, reembed, known)
         if changed:
@@ -296,6 +300,8 @@ class Ingestor:
 
     def _metadata(self, c: Candidate, source: str, key: str) -> dict:
         meta: dict[str, Any] = {"source": source, "text_hash": c.hash, "lang": c.lang}
+        if reads_as_instruction(c.text):
+            meta[FLAG_KEY] = FLAG_INSTRUCTION  # stored and counted, never put in a prompt
         if c.user:
             meta["user"] = c.user
         for k, v in c.meta.items():

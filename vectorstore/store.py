@@ -164,6 +164,17 @@ class ChromaStore:
         for s in range(0, len(ids), WRITE_BATCH):
             self._call(self.collection.delete, ids=list(ids[s:s + WRITE_BATCH]))
 
+    def query(self, embedding: np.ndarray, n_results: int, where: dict | None = None
+              ) -> dict[str, list]:
+        """Nearest records to one embedding (cosine distance), optionally filtered."""
+        if not self.exists():
+            return {"ids": [], "documents": [], "distances": [], "metadatas": []}
+        n_results = max(1, min(n_results, self.count()))
+        res = self._call(self.collection.query, query_embeddings=[np.asarray(embedding)],
+                         n_results=n_results, where=where,
+                         include=["documents", "distances", "metadatas"])
+        return {k: res[k][0] for k in ("ids", "documents", "distances", "metadatas")}
+
     def iter_records(self, include: Sequence[str] = ("metadatas",), where: dict | None = None,
                      page: int = PAGE) -> Iterator[dict[str, Any]]:
         """Every record, page by page: dicts with ``id`` and the included fields."""
@@ -177,10 +188,9 @@ class ChromaStore:
                 return
             for i, rid in enumerate(ids):
                 item: dict[str, Any] = {"id": rid}
-                for field in include:
+                for field in include:  # "metadatas" → "metadata", "embeddings" → "embedding"
                     values = res.get(field)
-                    item[field.rstrip("s") if field != "embeddings" else "embedding"] = (
-                        values[i] if values is not None else None)
+                    item[field.rstrip("s")] = values[i] if values is not None else None
                 yield item
             offset += len(ids)
             if len(ids) < page:

@@ -30,6 +30,7 @@ class AppContext:
     settings: Settings
     json_output: bool = False
     verbose: bool = False
+    no_cache: bool = False
     _store: ChromaStore | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:

@@ -16,9 +16,21 @@ from vectorstore.tokens import TokenCounter
 
 from .app import JsonFlag, get_ctx
 from .context import AppContext
+from .generate_cmd import (
+    Concurrency,
+    Interview,
+    Language,
+    Level,
+    MinPersona,
+    MinSupport,
+    NoCache,
+    build_deck,
+    print_generate,
+    run_generate,
+)
+from .generate_cmd import _options as gen_options
 from .progress import byte_progress
-from .segment_cmd import print_segments, run_segment
-from .status_cmd import collect_status, print_status
+from .segment_cmd import print_segments, read_segments, run_segment
 
 log = logging.getLogger(__name__)
 STRICT_EXIT = 3
@@ -134,6 +146,9 @@ def print_ingest(app: AppContext, r: dict[str, Any]) -> None:
             f"{r['unchanged']}, duplicates {r['duplicates']}, rejected {r['rejected']}")
     c.print(f"  records in collection: {r['records']} (written {r['records_written']}, "
             f"deleted {r['records_deleted']}, long texts chunked {r['chunked_rows']})")
+    if r.get("flagged"):
+        c.print(f"  {r['flagged']} texts read as instructions to a model; they are stored and "
+                "counted but never put in a prompt")
     if r["redactions"]:
         c.print("  PII redacted: " + ", ".join(f"{k} {v}" for k, v in
                                                  sorted(r["redactions"].items())))
@@ -181,9 +196,14 @@ def register(app: typer.Typer) -> None:
             user_col: UserCol = None, meta_cols: MetaCols = None,
             chunk_tokens: ChunkTokens = None, embedder: Embedder = None,
             embedding_model: EmbeddingModel = None, redact: Redact = None,
-            encoding: Encoding = "auto", strict: Strict = False,
+            encoding: Encoding = "auto", level: Level = "group",
+            min_persona_size: MinPersona = None, min_support: MinSupport = None,
+            language: Language = None, interview: Interview = None,
+            concurrency: Concurrency = None, no_cache: NoCache = False,
+            strict: Annotated[bool, typer.Option(
+                "--strict", help="Exit 3 when a row was rejected or a persona degraded.")] = False,
             json_output: JsonFlag = False) -> None:
-        """The main job: ingest the files, segment them, then report the workspace status."""
+        """The main job: ingest → segment → generate personas → deck."""
         a = get_ctx(ctx, json_output)
         _check_embedder(embedder)
         started = time.perf_counter()
@@ -191,14 +211,27 @@ def register(app: typer.Typer) -> None:
                         encoding, None)
         result = ingest_paths(a, paths, opts, embedder, embedding_model)
         print_ingest(a, result)
-        segments = run_segment(a)
-        print_segments(a, segments)
-        status = collect_status(a)
-        print_status(a, status)
-        segments.pop("segments", None)  # per-segment detail is in segments.json
-        a.emit({"ingest": result, "segment": segments, "status": status,
-                "seconds": round(time.perf_counter() - started, 2)})
-        if strict and result["rejected"]:
+        state = a.workspace.read_state()
+        if read_segments(a) is not None and "segment" not in state.get("stale", {}):
+            segments = read_segments(a)
+            a.human.print(f"segment: unchanged records, keeping segmentation {segments['run_id']}")
+        else:
+            segments = run_segment(a)
+            print_segments(a, segments)
+        a.no_cache = no_cache
+        generated = run_generate(a, gen_options(a, level, min_persona_size, min_support,
+                                                language, interview, concurrency, None))
+        print_generate(a, generated)
+        deck = build_deck(a)
+        a.human.print(f"deck: {deck['html']} (and {deck['markdown']})")
+        seconds = round(time.perf_counter() - started, 2)
+        a.human.print(f"done in {seconds} s; tokens {generated['prompt_tokens']} in / "
+                      f"{generated['completion_tokens']} out; open {deck['html']}")
+        segments = {k: v for k, v in segments.items() if k not in ("segments", "users")}
+        generated.pop("groups", None)
+        a.emit({"ingest": result, "segment": segments, "generate": generated, "deck": deck,
+                "seconds": seconds})
+        if strict and (result["rejected"] or generated["degraded"]):
             raise typer.Exit(STRICT_EXIT)
 
 

@@ -16,9 +16,9 @@ log = logging.getLogger("persona")
 
 
 def _register() -> None:
-    from . import data_cmd, ingest_cmd, llm_cmd, segment_cmd, status_cmd
+    from . import data_cmd, generate_cmd, ingest_cmd, llm_cmd, segment_cmd, status_cmd
 
-    for module in (ingest_cmd, segment_cmd, status_cmd, data_cmd):
+    for module in (ingest_cmd, segment_cmd, generate_cmd, status_cmd, data_cmd):
         module.register(app)
     app.add_typer(llm_cmd.llm_app, name="llm")
 

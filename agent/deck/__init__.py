@@ -1,0 +1,1 @@
+"""The persona deck: deck.md and a self-contained, script-free index.html."""

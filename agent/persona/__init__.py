@@ -1,0 +1,1 @@
+"""Personas: schema, evidence, interview, writer, generation and deck."""

@@ -1,0 +1,76 @@
+"""The autonomous interview: a tool-calling agent (LangChain ``create_agent``) with a turn
+limit, for models that use tools well. Its findings go through the same validation as the
+guided interview's (the writer re-checks wording and counts support)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.llm.structured import LLMCallFailed, Usage
+from agent.prompts import load_prompt
+
+from .evidence import SupportCounter, support_threshold
+from .group import GroupData
+from .tools import GroupTools, langchain_tools
+from .transcript import Finding, Transcript
+
+MAX_TURNS = 24
+_LINE = re.compile(r"^\s*[-*]?\s*(GOAL|PAIN|BEHAVIOUR|BEHAVIOR|MOTIVATION)S?\s*[:：]\s*(.+)$",
+                   re.IGNORECASE | re.MULTILINE)
+FIELDS = {"goal": "goals", "pain": "pain_points", "behaviour": "behaviours",
+          "behavior": "behaviours", "motivation": "motivations"}
+
+
+def autonomous_interview(chat_model, group: GroupData, store, embedder, validator,
+                         usage: Usage, segments: dict[str, Any],
+                         max_turns: int = MAX_TURNS) -> Transcript:
+    from langchain.agents import create_agent
+
+    prompt = load_prompt("interview.autonomous")
+    counter = getattr(validator, "counter", None) or SupportCounter(
+        embedder, support_threshold(segments.get("embedder", "")))
+    calls: list[dict[str, Any]] = []
+    tools = langchain_tools(GroupTools(group, store, embedder, counter, segments), calls)
+    agent = create_agent(chat_model, tools=tools,
+                         system_prompt=prompt.render(group_id=group.id, size=str(group.size)))
+    t = Transcript(group.id, "autonomous")
+    t.add("question", None, "interview the group's texts")
+    try:
+        result = agent.invoke({"messages": [("user", "Start the interview.")]},
+                              config={"recursion_limit": max_turns})
+    except Exception as exc:
+        if "recursion" in type(exc).__name__.lower() or "Recursion" in str(exc):
+            t.add("note", None, f"stopped after {max_turns} turns")
+            result = {"messages": []}
+        else:
+            raise LLMCallFailed(f"autonomous interview failed: {type(exc).__name__}: {exc}") from exc
+    for call in calls:
+        t.add("tool", None, call)
+    messages = result.get("messages", [])
+    for m in messages:
+        meta = getattr(m, "usage_metadata", None) or {}
+        if meta:
+            usage.add(calls=1, prompt=int(meta.get("input_tokens", 0)),
+                      completion=int(meta.get("output_tokens", 0)))
+    final = messages[-1].content if messages else ""
+    if isinstance(final, list):
+        final = " ".join(p.get("text", "") for p in final if isinstance(p, dict))
+    t.add("answer", None, final)
+    seen = _seen_ids(calls, group)
+    for kind, text in _LINE.findall(final or ""):
+        t.findings.append(Finding(FIELDS[kind.lower()], text.strip(), seen))
+    return t
+
+
+def _seen_ids(calls: list[dict[str, Any]], group: GroupData) -> list[str]:
+    """Ids of the group's texts the agent actually read (the sources its findings may use)."""
+    allowed = set(group.ids)
+    seen: list[str] = []
+    for call in calls:
+        result = call.get("result")
+        items = result if isinstance(result, list) else []
+        for item in items:
+            if isinstance(item, dict) and item.get("id") in allowed and item["id"] not in seen:
+                seen.append(item["id"])
+    return seen or group.ids[:5]

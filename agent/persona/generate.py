@@ -1,0 +1,287 @@
+"""Generate personas for every group (or fine segment): interview → writer → Persona file.
+
+A persona is stored with the hash of its inputs (the group's texts, prompt versions, model,
+embedder and options); a persona whose inputs are unchanged is kept as it is, so a rerun
+makes no LLM calls for it — and does not even start the model server. Groups run
+concurrently (``concurrency``); one failing group becomes a degraded persona, never a
+failed run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from agent.llm.structured import LLMCallFailed, Usage
+from agent.prompts import Prompt, load_prompt
+from agent.workspace import atomic_write
+from vectorstore.store import ChromaStore
+
+from .evidence import SupportCounter
+from .group import GroupData, load_group
+from .guide import load_guide
+from .guided import GuidedInterviewer
+from .schema import SCHEMA_VERSION, Persona, Provenance, Size, TokenUsage
+from .transcript import Transcript
+from .validate import Rules, Validator
+from .writer import PersonaWriter, differentiators, sub_segments
+
+log = logging.getLogger(__name__)
+WRITER_PROMPTS = ("persona.system", "writer.claim", "writer.name", "writer.tagline",
+                  "writer.summary")
+LLM_UNAVAILABLE = "llm_unavailable"
+
+
+@dataclass
+class GenerateOptions:
+    level: str = "group"                 # group | segment
+    min_persona_size: int = 5
+    min_support: int = 3
+    language: str | None = None          # None: each group's dominant language
+    interview: str = "guided"            # guided | autonomous
+    claims_per_field: int = 3
+    concurrency: int = 1
+    seed: int = 0
+    only: list[str] | None = None        # generate just these group ids
+    exclude_ids: frozenset[str] = frozenset()  # held-out records (evals)
+    prompt_versions: dict[str, int] = field(default_factory=dict)
+    price_per_million: tuple[float, float] = (0.0, 0.0)  # input, output (USD)
+
+
+@dataclass
+class LLMContext:
+    """What the generator needs from a running model (built lazily by the caller)."""
+
+    llm: Any                      # StructuredLLM
+    model_name: str
+    autonomous: Callable | None = None   # (group, tools, usage) -> Transcript
+
+
+@dataclass
+class Target:
+    id: str
+    info: dict[str, Any]
+
+
+class PersonaGenerator:
+    def __init__(self, store: ChromaStore, embedder, segments: dict[str, Any], out_dir: Path,
+                 options: GenerateOptions, llm_factory: Callable[[], LLMContext],
+                 support_threshold: float, on_done: Callable[[str, str], None] | None = None):
+        self.store = store
+        self.embedder = embedder
+        self.segments = segments
+        self.out_dir = out_dir
+        self.options = options
+        self.llm_factory = llm_factory
+        self.counter = SupportCounter(embedder, support_threshold)
+        self.on_done = on_done or (lambda *_: None)
+        self.usage = Usage()
+        self._llm: LLMContext | None = None
+        self._llm_lock = threading.Lock()
+        self.guide_prompt, self.questions = load_guide(options.prompt_versions.get("interview.guide"))
+        self.prompts: dict[str, Prompt] = {
+            p: load_prompt(p, options.prompt_versions.get(p)) for p in WRITER_PROMPTS}
+
+    # -- planning ------------------------------------------------------------------------------------
+    def targets(self) -> list[Target]:
+        key = "groups" if self.options.level == "group" else "segments"
+        items = [Target(x["id"], x) for x in self.segments[key]]
+        if self.options.only:
+            wanted = set(self.options.only)
+            unknown = wanted - {t.id for t in items}
+            if unknown:
+                from vectorstore.errors import InputError
+
+                raise InputError(f"unknown {self.options.level} id(s): {', '.join(sorted(unknown))}"
+                                 f"; known: {', '.join(t.id for t in items)}")
+            items = [t for t in items if t.id in wanted]
+        return items
+
+    def prompt_refs(self) -> list[str]:
+        return [self.guide_prompt.ref, *(p.ref for p in self.prompts.values())]
+
+    # -- running ---------------------------------------------------------------------------------------
+    def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        targets = self.targets()
+        results: dict[str, dict[str, Any]] = {}
+
+        def one(t: Target) -> None:
+            try:
+                results[t.id] = self._one(t)
+            except Exception as exc:  # one bad group never stops the run
+                log.error("persona for %s failed", t.id, exc_info=True)
+                results[t.id] = {"id": t.id, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+            self.on_done(t.id, results[t.id]["status"])
+
+        if self.options.concurrency > 1:
+            with ThreadPoolExecutor(self.options.concurrency) as pool:
+                list(pool.map(one, targets))
+        else:
+            for t in targets:
+                one(t)
+        self._remove_orphans({t.id for t in self.targets()} if not self.options.only else None)
+        statuses = [results[t.id] for t in targets]
+        return {
+            "level": self.options.level,
+            "personas": sum(1 for r in statuses if r["status"] in ("generated", "kept")),
+            "generated": sum(1 for r in statuses if r["status"] == "generated"),
+            "kept": sum(1 for r in statuses if r["status"] == "kept"),
+            "skipped_small": [r["id"] for r in statuses if r["status"] == "too_small"],
+            "failed": [r for r in statuses if r["status"] == "failed"],
+            "degraded": sum(1 for r in statuses if r.get("degraded")),
+            "claims_dropped": sum(r.get("claims_dropped", 0) for r in statuses),
+            **self.usage.as_dict(),
+            "estimated_cost_usd": self._cost(self.usage),
+            "seconds": round(time.perf_counter() - started, 2),
+            "model": self._llm.model_name if self._llm else None,
+            "groups": statuses,
+        }
+
+    def _llm_context(self) -> LLMContext:
+        with self._llm_lock:
+            if self._llm is None:
+                self._llm = self.llm_factory()
+            return self._llm
+
+    def _one(self, t: Target) -> dict[str, Any]:
+        path = self.out_dir / f"persona-{t.id}.json"
+        group = load_group(self.store, self.options.level, t.id, t.info,
+                           self.segments.get("records", 0), self.options.exclude_ids)
+        if group.size < self.options.min_persona_size:
+            path.unlink(missing_ok=True)
+            return {"id": t.id, "status": "too_small", "texts": group.size}
+        inputs = self._inputs_hash(group)
+        old = _read(path)
+        if (old and old.provenance.inputs_hash == inputs
+                and not (old.degraded_reason or "").startswith(LLM_UNAVAILABLE)):
+            return {"id": t.id, "status": "kept", "degraded": old.degraded, "name": old.name}
+        persona = self._generate(group, inputs)
+        atomic_write(path, persona.model_dump_json(indent=2))
+        return {"id": t.id, "status": "generated", "degraded": persona.degraded,
+                "name": persona.name, "claims_dropped": persona.provenance.claims_dropped,
+                "llm_calls": persona.provenance.token_usage.llm_calls}
+
+    def _generate(self, group: GroupData, inputs: str) -> Persona:
+        usage = Usage()
+        language = self.options.language or group.language()
+        validator = Validator(group, self.counter, Rules(min_support=self.options.min_support))
+        reason = None
+        try:
+            ctx = self._llm_context()
+            transcript = self._interview(ctx, group, validator, language, usage)
+            writer = PersonaWriter(ctx.llm, self.counter, self.prompts, usage)
+            written = writer.write(group, transcript, validator, language)
+            model_name = ctx.model_name
+        except LLMCallFailed as exc:
+            log.warning("model unavailable for %s: %s", group.id, exc)
+            reason = f"{LLM_UNAVAILABLE}: {exc}"
+            transcript = GuidedInterviewer(None, self.counter, self.questions, self.prompts[
+                "persona.system"], self.prompts["writer.claim"], usage).plan_only(group)
+            written = PersonaWriter(None, self.counter, self.prompts, usage).write(
+                group, transcript, validator, language)
+            model_name = self._llm.model_name if self._llm else "unavailable"
+        self.usage.merge(usage)
+        if reason is None and written.fallbacks:
+            reason = "filled from the texts because no model answer passed validation: " + \
+                ", ".join(written.fallbacks)
+        peers = self._peers(group)
+        return Persona(
+            schema_version=SCHEMA_VERSION, id=f"persona-{group.id}", segment_id=group.id,
+            level=self.options.level, name=written.name, tagline=written.tagline,
+            summary=written.summary, size=Size(texts=group.size, users=group.users()),
+            share=round(group.size / max(self.segments.get("records", 1), 1), 4),
+            **written.claims, quotes=written.quotes, keywords=group.info.get("keywords", []),
+            sub_segments=sub_segments(group, self.segments, self._fetch_text),
+            differentiators=differentiators(group, peers, language), language=language,
+            degraded=reason is not None, degraded_reason=reason,
+            provenance=Provenance(
+                prompts=self.prompt_refs(), chat_model=model_name,
+                embedder=self.segments.get("embedder", ""),
+                segmentation_run=self.segments.get("run_id", ""), seed=self.segments.get("seed"),
+                inputs_hash=inputs, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                interview_mode=self.options.interview,
+                token_usage=TokenUsage(**usage.as_dict(), estimated_cost_usd=self._cost(usage)),
+                claims_dropped=written.claims_dropped,
+                flagged_texts_excluded=len(group.flagged_ids)))
+
+    def _interview(self, ctx: LLMContext, group, validator, language, usage) -> Transcript:
+        if self.options.interview == "autonomous" and ctx.autonomous is not None:
+            return ctx.autonomous(group, validator, usage)
+        return GuidedInterviewer(ctx.llm, self.counter, self.questions,
+                                 self.prompts["persona.system"], self.prompts["writer.claim"],
+                                 usage, self.options.claims_per_field).interview(
+                                     group, validator, language)
+
+    # -- helpers ---------------------------------------------------------------------------------------
+    def _inputs_hash(self, group: GroupData) -> str:
+        h = hashlib.sha256()
+        for doc_id, text in zip(group.ids, group.texts, strict=True):
+            h.update(doc_id.encode())
+            h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
+        for p in [self.guide_prompt, *self.prompts.values()]:
+            h.update(f"{p.ref}:{p.sha256}".encode())
+        o = self.options
+        h.update(json.dumps({"schema": SCHEMA_VERSION, "level": o.level, "min_support": o.min_support,
+                             "language": o.language, "interview": o.interview,
+                             "claims": o.claims_per_field, "embedder": self.segments.get("embedder"),
+                             "model": self._model_identity(), "threshold": self.counter.threshold,
+                             "info": {k: group.info.get(k) for k in ("keywords", "segments")}},
+                            sort_keys=True).encode())
+        return h.hexdigest()[:24]
+
+    def _model_identity(self) -> str:
+        return getattr(self.llm_factory, "identity", "") or ""
+
+    def _peers(self, group: GroupData) -> list[tuple[str, list[str], float]]:
+        key = "groups" if group.level == "group" else "segments"
+        others = [x for x in self.segments[key] if x["id"] != group.id]
+        if not others or group.size == 0:
+            return []
+        out = []
+        for x in others:
+            got = self.store.get(ids=x.get("central_ids", [])[:5], include=["embeddings"])
+            if len(got["ids"]) == 0:
+                continue
+            c = np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
+            c /= max(float(np.linalg.norm(c)), 1e-12)
+            out.append((x["id"], x.get("keywords", []), float(c @ group.centroid)))
+        return sorted(out, key=lambda p: -p[2])
+
+    def _fetch_text(self, doc_id: str) -> str | None:
+        got = self.store.get(ids=[doc_id], include=["documents"])
+        return got["documents"][0] if got["ids"] else None
+
+    def _remove_orphans(self, current: set[str] | None) -> None:
+        if current is None or not self.out_dir.exists():
+            return
+        for p in self.out_dir.glob("persona-*.json"):
+            persona = _read(p)
+            if persona and persona.level == self.options.level and persona.segment_id not in current:
+                p.unlink()
+
+    def _cost(self, usage: Usage) -> float:
+        pin, pout = self.options.price_per_million
+        return round(usage.prompt_tokens * pin / 1e6 + usage.completion_tokens * pout / 1e6, 6)
+
+
+def _read(path: Path) -> Persona | None:
+    try:
+        return Persona.model_validate_json(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def read_personas(directory: Path) -> list[Persona]:
+    out = [p for p in (_read(f) for f in sorted(directory.glob("persona-*.json"))) if p]
+    return sorted(out, key=lambda p: -p.size.texts)

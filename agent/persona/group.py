@@ -1,0 +1,82 @@
+"""One group's texts, loaded once from Chroma for the interview, the writer and the tools.
+
+Texts that read as instructions to a model are split off here (whether or not ingest
+flagged them), and held-out ids (evals) are excluded, so nothing downstream can put them in
+a prompt or count them as evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from vectorstore.injection import FLAG_KEY, reads_as_instruction
+from vectorstore.records import is_first
+from vectorstore.store import ChromaStore
+
+
+@dataclass
+class GroupData:
+    id: str
+    level: str                      # "group" (parent) or "segment" (fine)
+    ids: list[str]
+    texts: list[str]
+    vectors: np.ndarray
+    metas: list[dict[str, Any]]
+    info: dict[str, Any]            # the group's entry in segments.json
+    corpus_size: int
+    flagged_ids: list[str] = field(default_factory=list)
+    held_out: int = 0
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+    @property
+    def centroid(self) -> np.ndarray:
+        c = self.vectors.mean(axis=0)
+        return c / max(float(np.linalg.norm(c)), 1e-12)
+
+    def index(self, doc_id: str) -> int:
+        return self._positions[doc_id]
+
+    def __post_init__(self) -> None:
+        self._positions = {d: i for i, d in enumerate(self.ids)}
+
+    def language(self) -> str:
+        langs = self.info.get("languages") or {}
+        ranked = [lang for lang in sorted(langs, key=lambda k: -langs[k]) if lang != "und"]
+        return ranked[0] if ranked else "en"
+
+    def users(self) -> int:
+        return len({m.get("user") for m in self.metas if m.get("user")})
+
+
+def load_group(store: ChromaStore, level: str, group_id: str, info: dict[str, Any],
+               corpus_size: int, exclude: set[str] | frozenset[str] = frozenset()) -> GroupData:
+    key = "parent_id" if level == "group" else "segment_id"
+    ids, texts, vecs, metas, flagged = [], [], [], [], []
+    held_out = 0
+    for item in store.iter_records(include=("embeddings", "documents", "metadatas"),
+                                   where={key: group_id}):
+        m = item["metadata"] or {}
+        text = item["document"] or ""
+        if item["id"] in exclude:
+            held_out += 1
+            continue
+        if m.get(FLAG_KEY) or reads_as_instruction(text):
+            flagged.append(item["id"])
+            continue
+        if not is_first(m) and not text.strip():
+            continue
+        ids.append(item["id"])
+        texts.append(text)
+        vecs.append(item["embedding"])
+        metas.append(m)
+    order = np.argsort(np.asarray(ids, dtype=object).astype(str)) if ids else np.array([], int)
+    vectors = np.asarray(vecs, dtype=np.float32).reshape(len(ids), -1)
+    return GroupData(group_id, level, [ids[i] for i in order], [texts[i] for i in order],
+                     vectors[order] if len(ids) else vectors, [metas[i] for i in order], info,
+                     corpus_size, sorted(flagged), held_out)

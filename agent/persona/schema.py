@@ -1,0 +1,110 @@
+"""The persona contract (pydantic, ``extra="forbid"``). Field descriptions are written for
+the model as much as for people: they go into the JSON Schema the writer sends."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Claim(_Strict):
+    text: str = Field(..., min_length=3, max_length=240,
+                      description="One short sentence about these users, stated only if their "
+                                  "texts say it.")
+    evidence_ids: list[str] = Field(..., min_length=1,
+                                    description="Ids of the group's texts that support the claim.")
+    support_count: int = Field(..., ge=0, description="How many of the group's texts support "
+                                                      "the claim (counted in code).")
+    prevalence: float = Field(..., ge=0, le=1,
+                              description="support_count divided by the group's number of texts.")
+
+
+class Quote(_Strict):
+    text: str = Field(..., min_length=1, description="Verbatim words from one of the group's texts.")
+    doc_id: str = Field(..., description="Id of the text the quote comes from.")
+
+
+class Size(_Strict):
+    texts: int = Field(..., ge=0)
+    users: int = Field(..., ge=0)
+
+
+class SubSegment(_Strict):
+    id: str
+    size: int = Field(..., ge=0)
+    share: float = Field(..., ge=0, le=1, description="Share of the whole corpus.")
+    keywords: list[str] = Field(default_factory=list)
+    quote: Quote | None = None
+
+
+class Differentiator(_Strict):
+    versus: str = Field(..., description="Id of the nearby group this one is compared with.")
+    text: str = Field(..., description="What sets this group apart from that one.")
+    distinctive_keywords: list[str] = Field(default_factory=list)
+
+
+class TokenUsage(_Strict):
+    llm_calls: int = 0
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+
+
+class Provenance(_Strict):
+    prompts: list[str] = Field(default_factory=list, description="prompt id@version used")
+    chat_model: str
+    embedder: str
+    segmentation_run: str
+    seed: int | None = None
+    inputs_hash: str
+    created_at: str
+    interview_mode: str
+    token_usage: TokenUsage = Field(default_factory=TokenUsage)
+    claims_dropped: int = Field(0, ge=0, description="claims removed as unsupported")
+    flagged_texts_excluded: int = Field(0, ge=0,
+                                        description="texts that read as instructions to a model")
+
+
+class Persona(_Strict):
+    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    id: str
+    segment_id: str = Field(..., description="The group (or fine segment) this persona describes.")
+    level: Literal["group", "segment"]
+    name: str = Field(..., min_length=2, max_length=60)
+    tagline: str = Field(..., min_length=3, max_length=160)
+    summary: str = Field(..., min_length=3, max_length=800)
+    size: Size
+    share: float = Field(..., ge=0, le=1)
+    goals: list[Claim] = Field(default_factory=list)
+    pain_points: list[Claim] = Field(default_factory=list)
+    behaviours: list[Claim] = Field(default_factory=list)
+    motivations: list[Claim] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    keywords: list[str] = Field(default_factory=list)
+    sub_segments: list[SubSegment] = Field(default_factory=list)
+    differentiators: list[Differentiator] = Field(default_factory=list)
+    language: str
+    degraded: bool = False
+    degraded_reason: str | None = None
+    provenance: Provenance
+
+    def claims(self) -> list[tuple[str, Claim]]:
+        return [(field, c) for field in CLAIM_FIELDS for c in getattr(self, field)]
+
+
+CLAIM_FIELDS = ("goals", "pain_points", "behaviours", "motivations")
+
+
+def json_schema() -> dict:
+    """The persona JSON Schema, for users validating files."""
+    schema = Persona.model_json_schema()
+    schema["$id"] = f"https://personakit.dev/schema/persona-{SCHEMA_VERSION}.json"
+    return schema

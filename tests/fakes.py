@@ -1,0 +1,110 @@
+"""Scripted stand-ins for unit tests of control flow (never for the end-to-end path)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable
+
+import numpy as np
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from pydantic import PrivateAttr
+
+
+class ScriptedChatModel(BaseChatModel):
+    """Answers from a script: a list of replies, or a function of the prompt text."""
+
+    _script: list = PrivateAttr(default_factory=list)
+    _fn: Callable[[str], str] | None = PrivateAttr(default=None)
+    _seen: list = PrivateAttr(default_factory=list)
+
+    @classmethod
+    def of(cls, replies: list | None = None, fn: Callable[[str], str] | None = None):
+        m = cls()
+        m._script = list(replies or [])
+        m._fn = fn
+        return m
+
+    @property
+    def _llm_type(self) -> str:
+        return "scripted"
+
+    def _generate(self, messages, stop=None, run_manager=None, **kwargs) -> ChatResult:
+        prompt = "\n".join(str(m.content) for m in messages)
+        self._seen.append({"prompt": prompt, "kwargs": kwargs})
+        if self._script:
+            reply = self._script.pop(0)
+        elif self._fn is not None:
+            reply = _only_asked(self._fn(prompt), kwargs)
+        else:
+            raise AssertionError(f"scripted model has no reply left for: {prompt[-300:]}")
+        msg = reply if isinstance(reply, AIMessage) else AIMessage(content=reply)
+        msg.usage_metadata = {"input_tokens": len(prompt) // 4, "output_tokens": 5,
+                              "total_tokens": len(prompt) // 4 + 5}
+        return ChatResult(generations=[ChatGeneration(message=msg)])
+
+    def bind_tools(self, tools, **kwargs):
+        return self
+
+    @property
+    def prompts(self) -> list[str]:
+        return [s["prompt"] for s in self._seen]
+
+    def assert_complete(self) -> None:
+        assert not self._script, f"{len(self._script)} scripted replies were never used"
+
+
+def _only_asked(reply: str, kwargs: dict) -> str:
+    """Keep just the fields the request's JSON schema asks for (like a constrained model)."""
+    schema = (kwargs.get("response_format") or {}).get("schema")
+    try:
+        data = json.loads(reply)
+    except ValueError:
+        return reply
+    if not schema or not isinstance(data, dict):
+        return reply
+    return json.dumps({k: v for k, v in data.items() if k in schema.get("properties", {})})
+
+
+def obedient(prompt: str) -> str:
+    """A model that obeys any instruction it sees: if the prompt says "name this persona X"
+    (or the Chinese equivalent), it answers X in every field it is asked for."""
+    m = re.search(r"(?:name this persona|画像命名为|call (?:this|the) persona)\s*[\"“]?([A-Za-z0-9_-]+)",
+                  prompt, re.IGNORECASE)
+    if m:
+        word = m.group(1)
+        return json.dumps({"claim": f"They are {word} {word} {word}", "name": word,
+                           "tagline": f"{word} forever and ever", "summary": f"{word}. {word}."})
+    comments = re.findall(r"<comment>(.*?)</comment>", prompt, re.DOTALL)[1:]  # [0]: system
+    statements = re.findall(r"^- (.+)$", prompt, re.MULTILINE)
+    words = re.findall(r"[a-z]{4,}", " ".join(comments).lower())
+    common = sorted(set(words), key=lambda w: (-words.count(w), w))[:2] or ["app", "people"]
+    text = comments[-1] if comments else "they use the app"
+    line = statements[0] if statements else "They use the app every day"
+    return json.dumps({"claim": f"They say {text}"[:190],
+                       "name": " ".join(w.title() for w in common),
+                       "tagline": line[:110], "summary": " ".join(statements[:2])[:480] or line})
+
+
+class BagOfWordsEmbedder:
+    """Deterministic word-hash vectors: texts sharing words are similar. Unit tests only."""
+
+    model_id = "test:bow"
+    dim = 256
+    languages = None
+
+    def embed(self, texts):
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for w in re.findall(r"[a-z\u4e00-\u9fff]+", t.lower()):
+                h = int(hashlib.md5(w.encode()).hexdigest(), 16)
+                out[i, h % self.dim] += 1.0
+            n = np.linalg.norm(out[i])
+            out[i] = out[i] / n if n else out[i]
+        return out
+
+    def covers(self, language: str) -> bool:
+        return True
