@@ -48,7 +48,9 @@ class LocalOrRemoteLLM:
                 return autonomous_interview(_rt.chat_model(max_tokens=400), group,
                                             _app.store(), _app.embedder_for_store(), validator,
                                             usage, read_segments(_app) or {})
-        return LLMContext(llm=llm, model_name=rt.model, autonomous=autonomous)
+        return LLMContext(llm=llm, model_name=rt.model, autonomous=autonomous,
+                          count_tokens=rt.count_tokens,
+                          context=self.app.settings.llm.context)
 
 
 def personas_dir(app: AppContext) -> Path:

@@ -64,7 +64,9 @@ class LLMContext:
 
     llm: Any                      # StructuredLLM
     model_name: str
-    autonomous: Callable | None = None   # (group, tools, usage) -> Transcript
+    autonomous: Callable | None = None   # (group, validator, usage) -> Transcript
+    count_tokens: Callable[[str], int] | None = None   # the model's own tokenizer
+    context: int = 8192
 
 
 @dataclass
@@ -180,7 +182,8 @@ class PersonaGenerator:
         try:
             ctx = self._llm_context()
             transcript = self._interview(ctx, group, validator, language, usage)
-            writer = PersonaWriter(ctx.llm, self.counter, self.prompts, usage)
+            writer = PersonaWriter(ctx.llm, self.counter, self.prompts, usage,
+                                   fit=_fitter(ctx))
             written = writer.write(group, transcript, validator, language)
             model_name = ctx.model_name
         except LLMCallFailed as exc:
@@ -220,7 +223,7 @@ class PersonaGenerator:
             return ctx.autonomous(group, validator, usage)
         return GuidedInterviewer(ctx.llm, self.counter, self.questions,
                                  self.prompts["persona.system"], self.prompts["writer.claim"],
-                                 usage, self.options.claims_per_field).interview(
+                                 usage, self.options.claims_per_field, fit=_fitter(ctx)).interview(
                                      group, validator, language)
 
     # -- helpers ---------------------------------------------------------------------------------------
@@ -273,6 +276,17 @@ class PersonaGenerator:
     def _cost(self, usage: Usage) -> float:
         pin, pout = self.options.price_per_million
         return round(usage.prompt_tokens * pin / 1e6 + usage.completion_tokens * pout / 1e6, 6)
+
+
+def _fitter(ctx: LLMContext):
+    """A function that says whether a prompt fits the model's context with room to answer."""
+    if ctx.count_tokens is None:
+        return None
+
+    def fits(prompt: str, answer_tokens: int) -> bool:
+        return ctx.count_tokens(prompt) + answer_tokens + 64 <= ctx.context
+
+    return fits
 
 
 def _read(path: Path) -> Persona | None:

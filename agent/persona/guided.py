@@ -27,7 +27,7 @@ DIVERSITY = 0.8   # skip a candidate this similar to one already chosen
 class GuidedInterviewer:
     def __init__(self, llm: StructuredLLM, counter: SupportCounter, questions: list[Question],
                  system: Prompt, claim_prompt: Prompt, usage: Usage, claims_per_field: int = 3,
-                 max_chars: int = 600):
+                 max_chars: int = 600, fit=None):
         self.llm = llm
         self.counter = counter
         self.questions = questions
@@ -36,6 +36,7 @@ class GuidedInterviewer:
         self.usage = usage
         self.claims_per_field = claims_per_field
         self.max_chars = max_chars
+        self.fit = fit  # (prompt, answer_tokens) -> bool
 
     def interview(self, group: GroupData, validator: Validator, language: str) -> Transcript:
         t = Transcript(group.id, "guided")
@@ -46,12 +47,7 @@ class GuidedInterviewer:
             t.add("tool", q.field, {"tool": "search_segment", "anchors": list(q.anchors),
                                     "result_ids": [group.ids[i] for i in picks]})
             for i in picks:
-                source = quote_from(group.texts[i], self.max_chars)
-                messages = [
-                    {"role": "system", "content": self.system.render()},
-                    {"role": "user", "content": self.claim_prompt.render(
-                        comments=comments_block([source]), ask=q.instruction(language))},
-                ]
+                source, messages = self._messages(group.texts[i], q, language)
                 try:
                     out, errors = self.llm.ask(
                         messages, ClaimOut, max_tokens=80, usage=self.usage,
@@ -68,6 +64,19 @@ class GuidedInterviewer:
                 else:
                     t.findings.append(Finding(q.field, "", [group.ids[i]], errors))
         return t
+
+    def _messages(self, text: str, q: Question, language: str):
+        """The prompt for one comment, shortened at sentence boundaries until it fits."""
+        limit = self.max_chars
+        while True:
+            source = quote_from(text, limit)
+            messages = [{"role": "system", "content": self.system.render()},
+                        {"role": "user", "content": self.claim_prompt.render(
+                            comments=comments_block([source]), ask=q.instruction(language))}]
+            if self.fit is None or limit <= 80 or self.fit(
+                    messages[0]["content"] + messages[1]["content"], 80):
+                return source, messages
+            limit //= 2
 
     def plan_only(self, group: GroupData) -> Transcript:
         """The interview's retrieval without the model (when it cannot be reached): the

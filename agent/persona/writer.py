@@ -46,11 +46,12 @@ class Written:
 
 class PersonaWriter:
     def __init__(self, llm: StructuredLLM | None, counter: SupportCounter,
-                 prompts: dict[str, Prompt], usage: Usage):
+                 prompts: dict[str, Prompt], usage: Usage, fit=None):
         self.llm = llm
         self.counter = counter
         self.prompts = prompts
         self.usage = usage
+        self.fit = fit  # (prompt, answer_tokens) -> bool; None: no limit known
 
     def write(self, group: GroupData, transcript: Transcript, validator: Validator,
               language: str) -> Written:
@@ -59,10 +60,13 @@ class PersonaWriter:
         central = _central(group, 4)
         lang_name = LANGUAGE_NAMES.get(language, language)
         keywords = group.info.get("keywords", [])[:8]
-        name = self._ask(NameOut, "writer.name", group,
-                         dict(comments=comments_block([quote_from(group.texts[i], 300)
-                                                       for i in central]),
-                              keywords=", ".join(keywords), language=lang_name),
+        shown = [quote_from(group.texts[i], 300) for i in central]
+        name_values = dict(comments=comments_block(shown), keywords=", ".join(keywords),
+                           language=lang_name)
+        while len(shown) > 1 and not self._fits("writer.name", name_values, 30):
+            shown.pop()  # fewer whole texts, never a text cut mid-sentence
+            name_values["comments"] = comments_block(shown)
+        name = self._ask(NameOut, "writer.name", group, name_values,
                          lambda o: validator.name(o.name), 30)
         if name is None:
             name = _fallback_name(keywords, language)
@@ -133,6 +137,12 @@ class PersonaWriter:
                      prevalence=round(max(support.count, 1) / max(group.size, 1), 4))
 
     # -- one small call -------------------------------------------------------------------------------
+    def _fits(self, prompt_id: str, values: dict[str, str], answer_tokens: int) -> bool:
+        if self.fit is None:
+            return True
+        text = self.prompts["persona.system"].render() + self.prompts[prompt_id].render(**values)
+        return self.fit(text, answer_tokens)
+
     def _ask(self, schema, prompt_id: str, group: GroupData, values: dict[str, str], check,
              max_tokens: int) -> str | None:
         if self.llm is None:

@@ -1,0 +1,108 @@
+"""The whole job end to end with the real local model (llama.cpp + SmolLM2-135M through its
+OpenAI-compatible server), real embeddings and a real Chroma, on the demo corpus."""
+
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from agent.persona.generate import read_personas
+from tests.conftest import DEMO_CORPUS, ROOT, require
+from tests.proxy import CountingProxy
+
+pytestmark = pytest.mark.e2e
+
+
+def persona_cli(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "agent.cli", "-w", str(ws), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=1500,
+                          env={**os.environ, **(env or {})}, check=False)
+
+
+@pytest.fixture(scope="module")
+def demo(llm_server, tmp_path_factory):
+    """`persona run` on the demo corpus, through a proxy that counts model requests."""
+    ws = tmp_path_factory.mktemp("demo") / "ws"
+    with CountingProxy(llm_server.base_url) as proxy:
+        env = {"PERSONA_LLM__BASE_URL": proxy.base_url}
+        first = persona_cli(ws, "--json", "run", str(DEMO_CORPUS), env=env)
+        assert first.returncode == 0, first.stderr[-3000:]
+        after_first = proxy.completions()
+        second = persona_cli(ws, "--json", "run", str(DEMO_CORPUS), env=env)
+        assert second.returncode == 0, second.stderr[-3000:]
+        yield {"ws": ws, "first": json.loads(first.stdout), "second": json.loads(second.stdout),
+               "requests_first": after_first, "requests_second": proxy.completions() - after_first,
+               "stderr": first.stderr}
+
+
+def records(ws: Path) -> dict[str, dict]:
+    out = ws.parent / "export.jsonl"
+    r = persona_cli(ws, "export", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    return {x["id"]: x for x in map(json.loads, out.read_text().splitlines())}
+
+
+def test_demo_personas_are_valid_grounded_and_cover_every_planted_group(demo):
+    ws = demo["ws"]
+    personas = read_personas(ws / "personas")
+    rows = records(ws)
+    assert personas and len(personas) == demo["first"]["generate"]["personas"]
+    planted_seen: dict[str, bool] = {}
+    for p in personas:
+        members = {i: r for i, r in rows.items() if r["parent_id"] == p.segment_id}
+        for q in p.quotes:  # 100% of quotes verbatim from their group
+            assert q.doc_id in members and " ".join(q.text.split()) in " ".join(
+                members[q.doc_id]["text"].split())
+        for _, c in p.claims():  # every evidence id valid
+            assert c.evidence_ids and set(c.evidence_ids) <= set(members)
+            assert c.support_count >= 3
+        majority = Counter(r["group"] for r in members.values()).most_common(1)[0][0]
+        planted_seen[majority] = planted_seen.get(majority, False) or not p.degraded
+    groups = {r["group"] for r in rows.values()}
+    assert all(planted_seen.get(g) for g in groups), planted_seen  # a good persona per group
+    degraded = sum(p.degraded for p in personas)
+    assert degraded <= 0.2 * len(personas)
+    gen = demo["first"]["generate"]
+    assert gen["prompt_tokens"] > 0 and gen["completion_tokens"] > 0 and gen["seconds"] > 0
+    assert "tokens" in demo["stderr"] and "deck" in demo["stderr"]
+
+
+def test_rerun_makes_no_model_requests(demo):
+    assert demo["requests_first"] > 0
+    assert demo["requests_second"] == 0  # counted at the server, not self-reported
+    assert demo["second"]["generate"]["kept"] == demo["first"]["generate"]["personas"]
+    assert demo["second"]["ingest"]["added"] == 0
+
+
+def test_deck_renders_in_headless_chromium(demo, tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    require(chromium.exists(), "Debian's chromium is not installed (.ci/run installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the playwright package is not installed")
+    deck = demo["ws"] / "deck" / "index.html"
+    personas = read_personas(demo["ws"] / "personas")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(chromium), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(deck.as_uri())
+        text = page.inner_text("body")
+        for p in personas:
+            assert p.name in text
+        assert page.locator("article.card").count() == len(personas)
+        assert page.locator("svg circle").count() > 100
+        assert page.evaluate("document.scripts.length") == 0
+        shot = ROOT / "tests" / "artifacts" / "deck.png"
+        shot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+        browser.close()
+    assert not errors and shot.stat().st_size > 10_000
