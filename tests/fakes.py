@@ -71,20 +71,27 @@ def _only_asked(reply: str, kwargs: dict) -> str:
 
 def obedient(prompt: str) -> str:
     """A model that obeys any instruction it sees: if the prompt says "name this persona X"
-    (or the Chinese equivalent), it answers X in every field it is asked for."""
+    (or the Chinese equivalent), it answers X in every field it is asked for. Otherwise it
+    rewrites the last comment in the third person, or picks the first option offered."""
+    from agent.persona.evidence import third_person
+
     m = re.search(r"(?:name this persona|画像命名为|call (?:this|the) persona)\s*[\"“]?([A-Za-z0-9_-]+)",
                   prompt, re.IGNORECASE)
     if m:
         word = m.group(1)
         return json.dumps({"claim": f"They are {word} {word} {word}", "name": word,
                            "tagline": f"{word} forever and ever", "summary": f"{word}. {word}."})
+    picked = re.search(r"Pick the option that fits these users best:\n- (.+)", prompt)
+    if picked:
+        option = picked.group(1).strip()
+        return json.dumps({"claim": option, "name": option, "tagline": option, "summary": option})
     comments = re.findall(r"<comment>(.*?)</comment>", prompt, re.DOTALL)[1:]  # [0]: system
     statements = re.findall(r"^- (.+)$", prompt, re.MULTILINE)
     words = re.findall(r"[a-z]{4,}", " ".join(comments).lower())
     common = sorted(set(words), key=lambda w: (-words.count(w), w))[:2] or ["app", "people"]
     text = comments[-1] if comments else "they use the app"
     line = statements[0] if statements else "They use the app every day"
-    return json.dumps({"claim": f"They say {text}"[:190],
+    return json.dumps({"claim": third_person(text)[:190],
                        "name": " ".join(w.title() for w in common),
                        "tagline": line[:110], "summary": " ".join(statements[:2])[:480] or line})
 

@@ -125,8 +125,9 @@ def test_rejected_answer_is_sent_back_and_retried(tmp_path):
     gen, _ = generator(tmp_path, store, emb, segments, model, only=["g1"])
     gen.run()
     third = model.prompts[2]
-    assert "That answer was rejected" in third and "not in the comment" in third
+    assert "previous answer was rejected" in third and "not in the comment" in third
     assert "was rejected: the answer was not a JSON object" in model.prompts[1]
+    assert "aliens" not in third  # the rejected answer is not shown again
     (p,) = personas(tmp_path)
     assert not p.degraded
 

@@ -39,7 +39,8 @@ class LocalOrRemoteLLM:
         caps = rt.capabilities()
         cache = ResponseCache(self.app.workspace.root / "cache" / "llm",
                               enabled=not self.app.no_cache)
-        llm = StructuredLLM(rt.chat_model(max_tokens=200), caps.structured_mode, rt.model, cache)
+        llm = StructuredLLM(rt.chat_model(max_tokens=200), caps.structured_mode, rt.model, cache,
+                            revive=rt.server.revive if rt.server else None)
         autonomous = None
         if caps.tool_calls:
             from agent.persona.autonomous import autonomous_interview
@@ -71,15 +72,17 @@ def run_generate(app: AppContext, options: GenerateOptions) -> dict[str, Any]:
         out = personas_dir(app)
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out / "persona.schema.json", json.dumps(json_schema(), indent=2))
-        threshold = app.settings.persona.support_threshold or support_threshold(
-            segments.get("embedder", ""))
+        fixed = app.settings.persona.support_threshold
+        embedder_id = segments.get("embedder", "")
+        threshold = fixed or (lambda lang: support_threshold(embedder_id, lang))
         targets = len(segments["groups" if options.level == "group" else "segments"])
         with count_progress(app, "personas", targets) as advance:
             gen = PersonaGenerator(store, embedder, segments, out, options,
                                    LocalOrRemoteLLM(app, stack), threshold,
                                    on_done=lambda *_: advance())
             summary = gen.run()
-        summary["support_threshold"] = threshold
+        summary["support_threshold"] = fixed or {
+            lang: support_threshold(embedder_id, lang) for lang in ("en", "zh")}
         summary["out_dir"] = str(out)
         ws.record_stage("generate", personas=summary["personas"], degraded=summary["degraded"],
                         llm_calls=summary["llm_calls"])

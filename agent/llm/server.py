@@ -142,6 +142,15 @@ class LocalLLMServer:
         with contextlib.suppress(ValueError):
             atexit.unregister(self.stop)
 
+    def revive(self) -> bool:
+        """Restart the server on the same port if its process has died; True if restarted."""
+        if self._proc is None or self._proc.poll() is None:
+            return False
+        log.warning("local model server exited with code %s; restarting", self._proc.returncode)
+        self._proc = None
+        self.start()
+        return True
+
     def running(self) -> bool:
         return self._proc is not None and self._proc.poll() is None
 

@@ -40,9 +40,15 @@ def calibrated_thresholds() -> dict[str, dict]:
         return {}
 
 
-def support_threshold(embedder_id: str) -> float:
+def support_threshold(embedder_id: str, language: str | None = None) -> float:
+    """The calibrated similarity threshold for ``embedder_id`` (per language when measured)."""
     entry = calibrated_thresholds().get(embedder_id)
-    return float(entry["threshold"]) if entry else FALLBACK_THRESHOLD
+    if not entry:
+        return FALLBACK_THRESHOLD
+    by_language = entry.get("by_language", {})
+    if language in by_language:
+        return float(by_language[language]["threshold"])
+    return float(entry["threshold"])
 
 
 @dataclass
@@ -54,23 +60,53 @@ class Support:
 
 
 class SupportCounter:
-    """How many of a group's texts support a statement (embedding similarity ≥ threshold)."""
+    """How many of a group's texts support a statement (embedding similarity ≥ threshold).
 
-    def __init__(self, embedder, threshold: float):
+    ``threshold`` is one number, or a function of the statement's language (the calibrated
+    thresholds differ by language: USE scores Chinese pairs lower than English ones).
+    """
+
+    def __init__(self, embedder, threshold):
         self.embedder = embedder
-        self.threshold = threshold
+        self._threshold = threshold
         self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    def threshold(self) -> float:
+        return self.threshold_for("")
+
+    @property
+    def identity(self) -> str:
+        """The thresholds in use (part of a persona's inputs hash)."""
+        if callable(self._threshold):
+            return ",".join(f"{lang}:{self._threshold(lang)}" for lang in ("en", "zh", None))
+        return str(self._threshold)
+
+    def threshold_for(self, statement: str) -> float:
+        if callable(self._threshold):
+            from vectorstore.language import detect_language
+
+            return float(self._threshold(detect_language(statement) if statement else None))
+        return float(self._threshold)
 
     def vector(self, text: str) -> np.ndarray:
         if text not in self._cache:
             self._cache[text] = self.embedder.embed([text])[0]
         return self._cache[text]
 
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of several statements at once (cached like ``vector``)."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if todo:
+            for t, v in zip(todo, self.embedder.embed(todo), strict=True):
+                self._cache[t] = v
+        return np.stack([self._cache[t] for t in texts]) if texts else np.zeros((0, 1))
+
     def count(self, statement: str, group: GroupData) -> Support:
         if group.size == 0:
             return Support(0, 0.0, [], [])
         sims = group.vectors @ self.vector(statement)
-        hit = np.where(sims >= self.threshold)[0]
+        hit = np.where(sims >= self.threshold_for(statement))[0]
         order = hit[np.argsort(-sims[hit], kind="stable")]
         return Support(len(hit), round(len(hit) / group.size, 4), [group.ids[i] for i in order],
                        [round(float(sims[i]), 4) for i in order])
@@ -134,6 +170,12 @@ def quote_from(text: str, max_chars: int = 200) -> str:
     return out if out and out in text else text[:max_chars].strip()
 
 
+def sentences(text: str, min_chars: int = 8) -> list[str]:
+    """The sentences of ``text``, verbatim (each occurs in it as is)."""
+    out = [m.group(0).strip() for m in _SENTENCE.finditer(text)]
+    return [x for x in out if len(x) >= min_chars and x in text] or [text.strip()]
+
+
 def is_verbatim(quote: str, texts: list[str]) -> bool:
     q = normalise(quote)
     return bool(q) and any(q in normalise(t) for t in texts)
@@ -142,3 +184,21 @@ def is_verbatim(quote: str, texts: list[str]) -> bool:
 def leaks_placeholder(text: str) -> bool:
     """True when the text pretends to fill in redacted data (or repeats a placeholder)."""
     return bool(_PLACEHOLDER.search(text))
+
+
+_PRONOUNS_EN = [(r"\bI am\b", "they are"), (r"\bI'm\b", "they're"), (r"\bI've\b", "they've"),
+                (r"\bI'd\b", "they'd"), (r"\bI'll\b", "they'll"), (r"\bI was\b", "they were"),
+                (r"\bI\b", "they"), (r"\b[Mm]y\b", "their"), (r"\b[Mm]e\b", "them"),
+                (r"\b[Mm]ine\b", "theirs"), (r"\b[Mm]yself\b", "themselves"),
+                (r"\b[Ww]e're\b", "they're"), (r"\b[Ww]e\b", "they"), (r"\b[Oo]ur\b", "their")]
+
+
+def third_person(sentence: str, language: str = "en") -> str:
+    """The users' own sentence with first-person pronouns turned into third person — the
+    grounded candidate a model may pick when its own wording fails validation."""
+    s = sentence.strip()
+    if language == "zh":
+        return s.replace("我们", "他们").replace("我", "他们")
+    for pattern, repl in _PRONOUNS_EN:
+        s = re.sub(pattern, repl, s)
+    return s[:1].upper() + s[1:] if s else s

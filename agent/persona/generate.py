@@ -49,7 +49,7 @@ class GenerateOptions:
     min_support: int = 3
     language: str | None = None          # None: each group's dominant language
     interview: str = "guided"            # guided | autonomous
-    claims_per_field: int = 3
+    claims_per_field: int = 2
     concurrency: int = 1
     seed: int = 0
     only: list[str] | None = None        # generate just these group ids
@@ -78,7 +78,7 @@ class Target:
 class PersonaGenerator:
     def __init__(self, store: ChromaStore, embedder, segments: dict[str, Any], out_dir: Path,
                  options: GenerateOptions, llm_factory: Callable[[], LLMContext],
-                 support_threshold: float, on_done: Callable[[str, str], None] | None = None):
+                 support_threshold, on_done: Callable[[str, str], None] | None = None):
         self.store = store
         self.embedder = embedder
         self.segments = segments
@@ -238,7 +238,8 @@ class PersonaGenerator:
         h.update(json.dumps({"schema": SCHEMA_VERSION, "level": o.level, "min_support": o.min_support,
                              "language": o.language, "interview": o.interview,
                              "claims": o.claims_per_field, "embedder": self.segments.get("embedder"),
-                             "model": self._model_identity(), "threshold": self.counter.threshold,
+                             "model": self._model_identity(),
+                             "threshold": self.counter.identity,
                              "info": {k: group.info.get(k) for k in ("keywords", "segments")}},
                             sort_keys=True).encode())
         return h.hexdigest()[:24]

@@ -13,10 +13,10 @@ import numpy as np
 from agent.llm.structured import LLMCallFailed, StructuredLLM, Usage
 from agent.prompts import Prompt
 
-from .evidence import SupportCounter, quote_from
+from .evidence import SupportCounter, quote_from, sentences, third_person
 from .group import GroupData
 from .guide import Question
-from .llm_io import ClaimOut, comments_block
+from .llm_io import ClaimOut, comments_block, tidy
 from .transcript import Finding, Transcript
 from .validate import Validator
 
@@ -41,28 +41,29 @@ class GuidedInterviewer:
     def interview(self, group: GroupData, validator: Validator, language: str) -> Transcript:
         t = Transcript(group.id, "guided")
         used: set[int] = set()
+        self._taken = []  # sentences already asked about (any question): no repeats
         for q in self.questions:
             t.add("question", q.field, q.question)
-            picks = self._candidates(group, q, used)
+            picks = self._candidates(group, q, used, language)
             t.add("tool", q.field, {"tool": "search_segment", "anchors": list(q.anchors),
-                                    "result_ids": [group.ids[i] for i in picks]})
-            for i in picks:
-                source, messages = self._messages(group.texts[i], q, language)
+                                    "result_ids": [group.ids[i] for i, _ in picks]})
+            for i, sentence in picks:
+                source, messages = self._messages(sentence, q, language)
                 try:
                     out, errors = self.llm.ask(
                         messages, ClaimOut, max_tokens=80, usage=self.usage,
-                        check=lambda o, s=source: validator.claim(o.claim, [s]),
-                        tag=f"{group.id}/{q.field}")
+                        check=lambda o, s=source: validator.claim(tidy(o.claim), [s], language),
+                        tag=f"{group.id}/{q.field}",
+                        choices=[third_person(source, language)])
                 except LLMCallFailed as exc:
                     t.add("note", q.field, str(exc))
                     raise
                 t.add("answer", q.field, {"source_id": group.ids[i],
                                           "claim": out.claim if out else None, "errors": errors})
+                found = tidy(out.claim) if out is not None else ""
+                t.findings.append(Finding(q.field, found, [group.ids[i]], errors, source=source))
                 if out is not None:
-                    t.findings.append(Finding(q.field, out.claim.strip(), [group.ids[i]], errors))
                     used.add(i)
-                else:
-                    t.findings.append(Finding(q.field, "", [group.ids[i]], errors))
         return t
 
     def _messages(self, text: str, q: Question, language: str):
@@ -83,31 +84,47 @@ class GuidedInterviewer:
         writer then states the chosen texts verbatim."""
         t = Transcript(group.id, "guided (no model)")
         used: set[int] = set()
+        self._taken = []
         for q in self.questions:
-            picks = self._candidates(group, q, used)
-            used.update(picks)
+            picks = self._candidates(group, q, used, group.language())
+            used.update(i for i, _ in picks)
             t.add("tool", q.field, {"tool": "search_segment", "anchors": list(q.anchors),
-                                    "result_ids": [group.ids[i] for i in picks]})
-            t.findings.extend(Finding(q.field, "", [group.ids[i]], attempted=False)
-                              for i in picks)
+                                    "result_ids": [group.ids[i] for i, _ in picks]})
+            t.findings.extend(Finding(q.field, "", [group.ids[i]], attempted=False, source=sent)
+                              for i, sent in picks)
         return t
 
-    def _candidates(self, group: GroupData, q: Question, used: set[int]) -> list[int]:
+    def _candidates(self, group: GroupData, q: Question, used: set[int],
+                    language: str | None = None) -> list[tuple[int, str]]:
+        """(text index, sentence) pairs to ask about: a sentence per text, relevant to the
+        question, said by many texts (counted support) and unlike the ones already chosen."""
         if group.size == 0:
             return []
-        anchors = np.stack([self.counter.vector(a) for a in q.anchors])
+        anchors = self.counter.vectors(list(q.anchors))
         relevance = (group.vectors @ anchors.T).max(axis=1)
-        pool = [i for i in np.argsort(-relevance, kind="stable") if i not in used][:CANDIDATES]
-        support = {i: self.counter.count(group.texts[i], group).count for i in pool}
-        # Common and relevant first: support counts, relevance breaks ties.
-        ranked = sorted(pool, key=lambda i: (-support[i], -relevance[i], group.ids[i]))
+        # Comments in the persona's language are rewritten; the others still count as support.
+        same = [i for i in range(group.size) if group.metas[i].get("lang") == language]
+        allowed = set(same) if language and len(same) >= 5 else set(range(group.size))
+        pool = [int(i) for i in np.argsort(-relevance, kind="stable")
+                if i not in used and i in allowed][:CANDIDATES]
+        units = [(i, sent) for i in pool for sent in sentences(group.texts[i])]
+        if not units:
+            return []
+        vecs = self.counter.vectors([u[1] for u in units])
+        rel = (vecs @ anchors.T).max(axis=1)
+        limits = np.array([self.counter.threshold_for(u[1]) for u in units])
+        support = ((group.vectors @ vecs.T) >= limits).sum(axis=0)
+        order = sorted(range(len(units)), key=lambda k: (-support[k], -rel[k], units[k][1]))
         chosen: list[int] = []
-        for i in ranked:
-            if support[i] < 2:
+        taken = getattr(self, "_taken", [])
+        for k in order:
+            if support[k] < 2:
                 break
-            if any(float(group.vectors[i] @ group.vectors[j]) >= DIVERSITY for j in chosen):
+            if any(units[k][0] == units[j][0] or float(vecs[k] @ vecs[j]) >= DIVERSITY
+                   for j in chosen) or any(float(vecs[k] @ v) >= DIVERSITY for v in taken):
                 continue
-            chosen.append(i)
+            chosen.append(k)
             if len(chosen) == self.claims_per_field:
                 break
-        return chosen
+        taken.extend(vecs[k] for k in chosen)
+        return [units[k] for k in chosen]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -35,6 +38,19 @@ class SummaryOut(BaseModel):
     model_config = ConfigDict(extra="forbid")
     summary: str = Field(..., min_length=20, max_length=500,
                          description="Two sentences describing these users.")
+
+
+_TAGS = re.compile(r"</?[A-Za-z][A-Za-z0-9_-]*\s*/?>?|\{[^{}]{0,40}\}")
+_STUTTER = re.compile(r"^(They|他们)\s*[.,，。:：]\s*", re.IGNORECASE)
+
+
+def tidy(text: str) -> str:
+    """Remove markup debris a small model leaves in an answer ("</comment>", "{user}",
+    "They. They ..."), so validation judges the sentence itself."""
+    text = _TAGS.sub(" ", html.unescape(text))
+    text = _STUTTER.sub("", text.strip())
+    text = re.sub(r"\s+", " ", text).strip().strip('"“”').strip()
+    return text
 
 
 def comments_block(texts: list[str]) -> str:

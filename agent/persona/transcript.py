@@ -22,6 +22,7 @@ class Finding:
     source_ids: list[str]
     errors: list[str] = field(default_factory=list)
     attempted: bool = True   # False: planned only (no model was reachable)
+    source: str | None = None  # the exact sentence the model was shown
 
 
 @dataclass

@@ -17,12 +17,14 @@ from .group import GroupData
 BANNED_NAMES = {"smollam", "smollm", "assistant", "ai", "chatgpt", "user", "users", "persona",
                 "they", "them", "name", "group"}
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll)\b|\b(?i:my|me|mine|myself|we|we're|our)\b|我")
 
 
 @dataclass
 class Rules:
     min_support: int = 3
-    min_coverage: float = 0.6
+    min_coverage: float = 0.6       # a claim against the sentence it rewrites
+    min_line_coverage: float = 0.75  # a tagline or summary against the accepted claims
 
 
 class Validator:
@@ -42,12 +44,19 @@ class Validator:
             return "do not include markup or placeholders."
         return None
 
-    def claim(self, text: str, sources: list[str]) -> str | None:
+    def claim(self, text: str, sources: list[str], language: str = "en") -> str | None:
         err = self._common(text)
         if err:
             return err
         if len(text) > 240:
             return "the sentence is too long; keep it under 25 words."
+        if _FIRST_PERSON.search(text):
+            return ('write about the users in the third person ("they", "their"), not "I" or '
+                    '"my".' if language != "zh" else '用第三人称写（他们），不要用"我"。')
+        terms = content_terms(text)
+        han = sum("\u3400" <= ch <= "\u9fff" for ch in text)
+        if (language == "zh" and han < 4) or (language != "zh" and len(terms) < 2):
+            return "say what the comment says about the users, in one full sentence."
         cov = lexical_coverage(text, sources)
         if cov < self.rules.min_coverage:
             return (f"the sentence uses words that are not in the comment ({cov:.0%} of its "
@@ -63,8 +72,11 @@ class Validator:
         if err:
             return err
         words = text.split()
-        if not 1 <= len(words) <= 5 or len(text) > 60:
+        han = sum("\u3400" <= ch <= "\u9fff" for ch in text)
+        if (not 1 <= len(words) <= 5 or len(text) > 60) and not (han and len(text) <= 16):
             return "give two or three words."
+        if len({w.lower().strip(".,") for w in words}) < len(words):
+            return "do not repeat a word."
         if any(w.strip(".,!\"'").lower() in BANNED_NAMES for w in words):
             return "describe the users (for example by what they do), not the assistant or 'users'."
         df = document_frequency(text, self.group.texts)
@@ -78,10 +90,12 @@ class Validator:
         err = self._common(text)
         if err:
             return err
+        if _FIRST_PERSON.search(text):
+            return 'write about the users ("they", "their"), not "I" or "my".'
         if len(text) > max_chars:
             return f"keep it under {max_chars} characters."
         cov = lexical_coverage(text, sources)
-        if cov < self.rules.min_coverage:
+        if cov < self.rules.min_line_coverage:
             return f"use only what the statements say ({cov:.0%} of its words come from them)."
         if not content_terms(text):
             return "say something about the users."

@@ -19,7 +19,7 @@ from agent.prompts import Prompt
 
 from .evidence import SupportCounter, is_verbatim, quote_from
 from .group import GroupData
-from .llm_io import NameOut, SummaryOut, TaglineOut, comments_block, statements_block
+from .llm_io import NameOut, SummaryOut, TaglineOut, comments_block, statements_block, tidy
 from .schema import CLAIM_FIELDS, Claim, Differentiator, Quote, SubSegment
 from .transcript import Transcript
 from .validate import Validator
@@ -67,7 +67,8 @@ class PersonaWriter:
             shown.pop()  # fewer whole texts, never a text cut mid-sentence
             name_values["comments"] = comments_block(shown)
         name = self._ask(NameOut, "writer.name", group, name_values,
-                         lambda o: validator.name(o.name), 30)
+                         lambda o: validator.name(tidy(o.name)), 30,
+                         choices=_name_options(keywords, group.texts, language))
         if name is None:
             name = _fallback_name(keywords, language)
             fallbacks.append("name")
@@ -77,10 +78,14 @@ class PersonaWriter:
         if statements:
             tagline = self._ask(TaglineOut, "writer.tagline", group,
                                 dict(statements=statements_block(statements), language=lang_name),
-                                lambda o: validator.line(o.tagline, sources, 120), 50)
+                                lambda o: validator.line(tidy(o.tagline), sources, 120), 50,
+                                choices=[x for x in statements if 10 <= len(x) <= 120][:5])
+            pairs = [f"{a} {b}" for i, a in enumerate(statements[:4])
+                     for b in statements[i + 1:4]]
             summary = self._ask(SummaryOut, "writer.summary", group,
                                 dict(statements=statements_block(statements), language=lang_name),
-                                lambda o: validator.line(o.summary, sources, 500), 140)
+                                lambda o: validator.line(tidy(o.summary), sources, 500), 140,
+                                choices=[p for p in pairs if len(p) <= 500][:5])
         if tagline is None:
             tagline = _first_sentence(statements[0]) if statements else _keyword_line(keywords,
                                                                                       language)
@@ -96,14 +101,15 @@ class PersonaWriter:
     def _claims(self, group, transcript, validator, language):
         claims: dict[str, list[Claim]] = {f: [] for f in CLAIM_FIELDS}
         dropped = 0
-        tried: dict[str, list[str]] = {f: [] for f in CLAIM_FIELDS}
+        tried: dict[str, list] = {f: [] for f in CLAIM_FIELDS}
         for finding in transcript.findings:
-            tried[finding.field].extend(finding.source_ids)
+            tried[finding.field].append(finding)
             if not finding.text:
                 dropped += finding.attempted
                 continue
-            sources = [group.texts[group.index(i)] for i in finding.source_ids]
-            if validator.claim(finding.text, sources) is not None:  # e.g. autonomous findings
+            sources = ([finding.source] if finding.source else
+                       [group.texts[group.index(i)] for i in finding.source_ids])
+            if validator.claim(finding.text, sources, language) is not None:  # autonomous ones
                 dropped += 1
                 continue
             claim = self._claim(finding.text, group, finding.source_ids)
@@ -113,12 +119,13 @@ class PersonaWriter:
         fallbacks = []
         for f in CLAIM_FIELDS:
             if not claims[f] and tried[f]:
-                # The model's sentences all failed: state the most common text verbatim.
-                best = max(tried[f], key=lambda i: self.counter.count(
-                    group.texts[group.index(i)], group).count)
-                text = quote_from(group.texts[group.index(best)], 200)
+                # The model's sentences all failed: state the most common one verbatim.
+                best = max(tried[f], key=lambda x: self.counter.count(
+                    x.source or group.texts[group.index(x.source_ids[0])], group).count)
+                text = best.source or quote_from(group.texts[group.index(best.source_ids[0])], 200)
                 lead = "用户说：“{}”" if language == "zh" else 'Users say: "{}"'
-                claims[f].append(self._claim(lead.format(text), group, [best], anchor=text))
+                claims[f].append(self._claim(lead.format(text), group, best.source_ids[:1],
+                                             anchor=text))
                 fallbacks.append(f)
         for f in CLAIM_FIELDS:
             claims[f].sort(key=lambda c: -c.support_count)
@@ -144,16 +151,17 @@ class PersonaWriter:
         return self.fit(text, answer_tokens)
 
     def _ask(self, schema, prompt_id: str, group: GroupData, values: dict[str, str], check,
-             max_tokens: int) -> str | None:
+             max_tokens: int, choices: list[str] | None = None) -> str | None:
         if self.llm is None:
             return None
         messages = [{"role": "system", "content": self.prompts["persona.system"].render()},
                     {"role": "user", "content": self.prompts[prompt_id].render(**values)}]
         out, _errors = self.llm.ask(messages, schema, max_tokens=max_tokens, usage=self.usage,
-                                    check=check, tag=f"{group.id}/{prompt_id}")
+                                    check=check, tag=f"{group.id}/{prompt_id}",
+                                    choices=choices or None)
         if out is None:
             return None
-        return next(iter(out.model_dump().values()))
+        return tidy(next(iter(out.model_dump().values())))
 
 
 # -- code-made parts ---------------------------------------------------------------------------------
@@ -197,6 +205,27 @@ def _first_sentence(text: str) -> str:
         if end in text:
             return text.split(end, 1)[0] + end.strip()
     return text
+
+
+def _name_options(keywords: list[str], texts: list[str], language: str) -> list[str]:
+    """Grounded name candidates (offered when free answers fail): the group's most frequent
+    two-word phrases around its keywords ("small shop", "student budget"), then keywords."""
+    from collections import Counter
+
+    from vectorstore.segment.keywords import tokens
+
+    def fits(k: str) -> bool:
+        han = any("\u3400" <= ch <= "\u9fff" for ch in k)
+        return han if language == "zh" else not han
+
+    words = [k for k in keywords if fits(k) and " " not in k][:5]
+    if language == "zh":
+        return [f"{w}用户" for w in words][:6]
+    phrases = Counter(t for text in texts for t in tokens(text) if " " in t)
+    options = [p.title() for p, n in phrases.most_common(60)
+               if n >= 3 and any(w in p.split() for w in words)][:4]
+    options += [w.title() for w in words]
+    return list(dict.fromkeys(options))[:6]
 
 
 def _fallback_name(keywords: list[str], language: str) -> str:

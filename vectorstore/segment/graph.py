@@ -12,7 +12,7 @@ def knn_graph(idx: np.ndarray, sim: np.ndarray, weighting: str = "cosine"):
     n, k = idx.shape
     rows = np.repeat(np.arange(n), k)
     cols = idx.ravel()
-    w = _weights(sim.ravel(), weighting)
+    w = edge_weights(sim.ravel(), weighting)
     lo, hi = np.minimum(rows, cols), np.maximum(rows, cols)
     keep = lo != hi
     lo, hi, w = lo[keep], hi[keep], w[keep]
@@ -27,7 +27,7 @@ def knn_graph(idx: np.ndarray, sim: np.ndarray, weighting: str = "cosine"):
     return g
 
 
-def _weights(s: np.ndarray, weighting: str) -> np.ndarray:
+def edge_weights(s: np.ndarray, weighting: str) -> np.ndarray:
     s = np.clip(s.astype(np.float64), 0.0, 1.0)
     if weighting == "cosine":
         return s + 1e-6

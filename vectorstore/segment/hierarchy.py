@@ -10,8 +10,9 @@ from .types import UNASSIGNED
 RESOLUTIONS = tuple(np.round(np.geomspace(0.02, 4.0, 40), 4))
 
 
-def parent_groups(graph, labels: np.ndarray, vectors: np.ndarray, seed: int,
-                  min_groups: int = 5, max_groups: int = 12) -> np.ndarray:
+def parent_groups(neighbours: tuple[np.ndarray, np.ndarray], labels: np.ndarray,
+                  vectors: np.ndarray, seed: int, min_groups: int = 5,
+                  max_groups: int = 12, weighting: str = "cosine") -> np.ndarray:
     """A parent label per record, consistent with ``labels`` (whole segments move).
 
     When the graph itself cannot be cut into few enough groups (parts of it are not
@@ -30,16 +31,19 @@ def parent_groups(graph, labels: np.ndarray, vectors: np.ndarray, seed: int,
         for s in segs:
             parents[labels == s] = s
         return parents
-    pos = {s: i for i, s in enumerate(segs)}
-    edges = np.array(graph.get_edgelist())
-    w = np.asarray(graph.es["weight"], dtype=np.float64)
-    a, b = labels[edges[:, 0]], labels[edges[:, 1]]
+    from .graph import edge_weights
+
+    idx, sim = neighbours
+    pos = np.full(int(labels.max()) + 1, -1)
+    pos[segs] = np.arange(len(segs))
+    a = np.repeat(labels, idx.shape[1])
+    b = labels[idx.ravel()]
+    w = edge_weights(sim.ravel(), weighting)
     keep = (a != UNASSIGNED) & (b != UNASSIGNED)
-    a = np.array([pos[x] for x in a[keep]])
-    b = np.array([pos[x] for x in b[keep]])
+    a, b, w = pos[a[keep]], pos[b[keep]], w[keep]
     m = len(segs)
     weight = np.zeros((m, m))
-    np.add.at(weight, (np.minimum(a, b), np.maximum(a, b)), w[keep])
+    np.add.at(weight, (np.minimum(a, b), np.maximum(a, b)), w)
     ii, jj = np.nonzero(weight)
     seg_graph = ig.Graph(n=m, edges=list(zip(ii.tolist(), jj.tolist(), strict=True)),
                          directed=False)

@@ -66,8 +66,8 @@ class _Base:
         raw = self.fine_labels(x, graph, initial)
         min_size = self.min_segment_size or default_min_size(n)
         labels = compact(merge_small(raw, x, min_size, (idx, sim)))
-        parents = compact(parent_groups(graph, labels, x, self.seed, self.min_groups,
-                                        self.max_groups))
+        parents = compact(parent_groups((idx, sim), labels, x, self.seed, self.min_groups,
+                                        self.max_groups, self.weighting))
         return self._unsort(order, labels, parents, n, min_size=min_size,
                             warm_start=initial is not None)
 

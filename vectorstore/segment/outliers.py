@@ -1,6 +1,10 @@
 """Small communities: merge each into the segment it is most connected to in the kNN graph
 (or, without a graph, the nearest centroid); leave it unassigned only when it is farther
-from every segment than almost all assigned texts are from their own."""
+from every segment than almost all assigned texts are from their own.
+
+Everything here is linear in the number of records (grouping by sorting, not by scanning the
+labels once per community), so a million records with thousands of tiny communities stay fast.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +21,17 @@ def default_min_size(n: int) -> int:
     return int(max(3, min(50, round(np.sqrt(max(n, 1)) / 8))))
 
 
+def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
+    """Indices of each label's members, in one sort."""
+    order = np.argsort(labels, kind="stable")
+    values, starts = np.unique(labels[order], return_index=True)
+    return {int(v): order[s:e] for v, s, e in
+            zip(values, starts, [*starts[1:], len(labels)], strict=True)}
+
+
 def centroids(labels: np.ndarray, vectors: np.ndarray, ids: list[int]) -> np.ndarray:
-    c = np.stack([vectors[labels == i].mean(axis=0) for i in ids])
+    groups = members_by_label(labels)
+    c = np.stack([vectors[groups[i]].mean(axis=0) for i in ids])
     return c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
 
 
@@ -38,10 +51,10 @@ def merge_small(labels: np.ndarray, vectors: np.ndarray, min_size: int,
     big = [int(i) for i, c in zip(ids, counts, strict=True) if c >= min_size]
     if not big:  # no structure at this size (e.g. near-identical texts): one segment
         return np.zeros_like(labels)
+    big_set = set(big)
     if neighbours is not None and neighbours[0].shape[1]:
         idx, sim = neighbours
         floor = float(np.quantile(sim[:, 0], far_quantile))
-        big_set = set(big)
         for _ in range(MAX_PASSES):  # chains of small communities resolve over passes
             if not _attach_by_neighbours(labels, idx, sim, big_set, floor):
                 break
@@ -49,19 +62,22 @@ def merge_small(labels: np.ndarray, vectors: np.ndarray, min_size: int,
 
 
 def _attach_by_neighbours(labels, idx, sim, big_set, floor) -> bool:
-    small = sorted(set(labels.tolist()) - big_set - {UNASSIGNED})
+    groups = members_by_label(labels)
+    small = sorted(lab for lab in groups if lab not in big_set and lab != UNASSIGNED)
     moved = False
+    is_big = np.zeros(int(labels.max()) + 2, dtype=bool)
+    is_big[list(big_set)] = True
     for s in small:
-        members = np.where(labels == s)[0]
-        nb_labels = labels[idx[members]]
-        votes: dict[int, float] = {}
-        for lab, w in zip(nb_labels.ravel().tolist(), sim[members].ravel().tolist(), strict=True):
-            if lab in big_set:
-                votes[lab] = votes.get(lab, 0.0) + max(w, 0.0)
-        if not votes:
+        members = groups[s]
+        nb = labels[idx[members]]
+        w = np.clip(sim[members], 0, None)
+        ok = (nb >= 0) & is_big[np.where(nb >= 0, nb, -1)]
+        if not ok.any():
             continue  # only small neighbours so far: try again after they move
-        target = max(sorted(votes), key=votes.__getitem__)
-        closest = np.where(nb_labels == target, sim[members], -np.inf).max(axis=1)
+        cand, inv = np.unique(nb[ok], return_inverse=True)
+        votes = np.bincount(inv, weights=w[ok])
+        target = int(cand[np.argmax(votes)])
+        closest = np.where(nb == target, sim[members], -np.inf).max(axis=1)
         labels[members] = target if float(np.median(closest)) >= floor else UNASSIGNED
         moved = True
     return moved
@@ -73,12 +89,13 @@ def _attach_by_centroid(labels, vectors, big, far_quantile) -> np.ndarray:
     in_big = np.isin(labels, big_arr)
     own = np.einsum("ij,ij->i", vectors[in_big], cents[np.searchsorted(big_arr, labels[in_big])])
     floor = float(np.quantile(own, far_quantile))
-    rest = sorted(set(labels[~in_big].tolist()) - {UNASSIGNED})
+    groups = members_by_label(labels)
+    rest = sorted(lab for lab in groups if lab != UNASSIGNED and lab not in set(big))
     for s in rest:  # small communities with no edge to a big segment
-        mask = labels == s
-        sims = vectors[mask] @ cents.T
+        members = groups[s]
+        sims = vectors[members] @ cents.T
         best = int(np.argmax(np.median(sims, axis=0)))
-        labels[mask] = big_arr[best] if float(np.median(sims[:, best])) >= floor else UNASSIGNED
+        labels[members] = big_arr[best] if float(np.median(sims[:, best])) >= floor else UNASSIGNED
     noise = labels == UNASSIGNED
     if noise.any():  # noise points (hdbscan) are judged one by one
         sims = vectors[noise] @ cents.T
@@ -90,10 +107,10 @@ def _attach_by_centroid(labels, vectors, big, far_quantile) -> np.ndarray:
 
 def compact(labels: np.ndarray) -> np.ndarray:
     """Renumber labels 0..m-1 by decreasing size (ties by first occurrence); keep -1."""
-    out = np.full_like(labels, UNASSIGNED)
-    ids, first, counts = np.unique(labels, return_index=True, return_counts=True)
+    ids, first, inverse, counts = np.unique(labels, return_index=True, return_inverse=True,
+                                            return_counts=True)
     order = sorted((i for i in range(len(ids)) if ids[i] != UNASSIGNED),
                    key=lambda i: (-counts[i], first[i]))
-    for new, i in enumerate(order):
-        out[labels == ids[i]] = new
-    return out
+    new_of = np.full(len(ids), UNASSIGNED, dtype=labels.dtype)
+    new_of[order] = np.arange(len(order), dtype=labels.dtype)
+    return new_of[inverse.ravel()]
