@@ -17,6 +17,7 @@ from .group import GroupData
 BANNED_NAMES = {"smollam", "smollm", "assistant", "ai", "chatgpt", "user", "users", "persona",
                 "they", "them", "name", "group"}
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_DIGITS = re.compile(r"\d[\d:.\-/]{2,}\d")
 _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll)\b|\b(?i:my|me|mine|myself|we|we're|our)\b|我")
 
 
@@ -24,7 +25,7 @@ _FIRST_PERSON = re.compile(r"\b(I|I'm|I've|I'd|I'll)\b|\b(?i:my|me|mine|myself|w
 class Rules:
     min_support: int = 3
     min_coverage: float = 0.6       # a claim against the sentence it rewrites
-    min_line_coverage: float = 0.75  # a tagline or summary against the accepted claims
+    min_line_coverage: float = 0.85  # a tagline or summary against the accepted claims
 
 
 class Validator:
@@ -57,6 +58,8 @@ class Validator:
         han = sum("\u3400" <= ch <= "\u9fff" for ch in text)
         if (language == "zh" and han < 4) or (language != "zh" and len(terms) < 2):
             return "say what the comment says about the users, in one full sentence."
+        if any(run not in " ".join(sources) for run in _DIGITS.findall(text)):
+            return "do not add numbers or dates that the comment does not contain."
         cov = lexical_coverage(text, sources)
         if cov < self.rules.min_coverage:
             return (f"the sentence uses words that are not in the comment ({cov:.0%} of its "
@@ -92,6 +95,9 @@ class Validator:
             return err
         if _FIRST_PERSON.search(text):
             return 'write about the users ("they", "their"), not "I" or "my".'
+        pool = " ".join(sources)
+        if any(run not in pool for run in _DIGITS.findall(text)):
+            return "do not add numbers or dates that the statements do not contain."
         if len(text) > max_chars:
             return f"keep it under {max_chars} characters."
         cov = lexical_coverage(text, sources)
