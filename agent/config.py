@@ -70,6 +70,9 @@ class PersonaConfig(_Section):
     language: str | None = None
     interview: Literal["guided", "autonomous"] = "guided"
     concurrency: int = Field(1, ge=1, le=32)
+    temperature: float = Field(0.0, ge=0, le=2, description="first-attempt sampling temperature")
+    prompt_versions: dict[str, int] = Field(
+        default_factory=dict, description="pin prompt versions, e.g. {'writer.claim' = 2}")
     price_input_per_million: float = Field(0.0, ge=0, description="USD per 1M prompt tokens")
     price_output_per_million: float = Field(0.0, ge=0,
                                             description="USD per 1M completion tokens")

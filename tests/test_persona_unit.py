@@ -310,3 +310,17 @@ def test_json_schema_is_exported_and_validates(tmp_path):
         with pytest.raises(ValueError):
             Persona.model_validate({**data, "surprise": 1})  # extra="forbid"
     assert re.match(r"persona-g\d+$", personas(tmp_path)[0].id)
+
+
+def test_held_out_records_never_become_evidence_or_quotes(tmp_path):
+    store, emb, segments = make_world(tmp_path)
+    every = sorted(store.find("source", ["unit"]))
+    held = frozenset(every[::3])
+    gen, _ = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient),
+                       exclude_ids=held)
+    gen.run()
+    for p in personas(tmp_path):
+        used = {i for _, c in p.claims() for i in c.evidence_ids} | {q.doc_id for q in p.quotes}
+        assert used and not used & held
+        assert p.size.texts == len([i for i in store.find("parent_id", [p.segment_id])
+                                    if i not in held])

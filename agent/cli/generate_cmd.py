@@ -29,7 +29,8 @@ class LocalOrRemoteLLM:
         self.stack = stack
         cfg = app.settings.llm
         self.identity = (f"{cfg.provider}|{cfg.base_url or ''}|{cfg.model or ''}|"
-                         f"{cfg.model_path or 'packaged-smollm2'}")
+                         f"{cfg.model_path or 'packaged-smollm2'}|"
+                         f"t={app.settings.persona.temperature}")
 
     def __call__(self) -> LLMContext:
         from agent.llm.cache import ResponseCache
@@ -40,6 +41,7 @@ class LocalOrRemoteLLM:
         cache = ResponseCache(self.app.workspace.root / "cache" / "llm",
                               enabled=not self.app.no_cache)
         llm = StructuredLLM(rt.chat_model(max_tokens=200), caps.structured_mode, rt.model, cache,
+                            temperature=self.app.settings.persona.temperature,
                             revive=rt.server.revive if rt.server else None)
         autonomous = None
         if caps.tool_calls:
@@ -139,6 +141,7 @@ def _options(app: AppContext, level, min_persona_size, min_support, language, in
         min_support=min_support or p.min_support, language=language or p.language,
         interview=mode, concurrency=concurrency or p.concurrency,
         only=[x.strip() for x in only.split(",") if x.strip()] if only else None,
+        prompt_versions=dict(p.prompt_versions),
         price_per_million=(p.price_input_per_million, p.price_output_per_million))
 
 
