@@ -142,3 +142,24 @@ def test_bootstrap_aggregate_and_winner():
     assert agg["a"]["quote_grounding"]["value"] == pytest.approx(np.mean([0.9, 0.95, 0.92,
                                                                           0.97, 0.93]))
     assert winners(agg) == {"quote_grounding": "a"}
+
+
+def test_variants_and_specs(tmp_path):
+    from evals.variants import load_spec, parse_variant
+    from vectorstore.errors import InputError
+
+    v = parse_variant("v2:prompts=2,interview=guided,temperature=0.3")
+    assert v.prompt_versions["writer.claim"] == 2 and v.prompt_versions["persona.system"] == 1
+    assert v.settings == {"interview": "guided", "temperature": 0.3}
+    assert parse_variant("base").describe() == "defaults"
+    for bad in ("x:colour=red", "x:prompts=zz", "x:prompt.writer.claim=9", "x:level=huge",
+                "bad name:prompts=1", "x:prompts"):
+        with pytest.raises(InputError):
+            parse_variant(bad)
+    spec = tmp_path / "s.yaml"
+    spec.write_text("data: d.csv\nvariants:\n  a:\n    prompts: 1\n  b:\n    prompts: 2\n")
+    loaded = load_spec(spec)
+    assert [x.name for x in loaded["variants"]] == ["a", "b"] and loaded["data"] == "d.csv"
+    spec.write_text("variants: 3\n")
+    with pytest.raises(InputError, match="variants"):
+        load_spec(spec)

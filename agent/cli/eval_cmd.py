@@ -103,6 +103,39 @@ class CliEvalPipeline:
         return self.app.embedder_for_store().embed(texts)
 
 
+def _subset(data: Path, run_dir: Path, label_col: str | None, sample: int | None,
+            split: str | None, seed: int) -> Path:
+    """A seeded (stratified) sample and/or one split of ``data``, written as JSON Lines."""
+    from collections import defaultdict
+
+    from vectorstore.readers import InputFile
+
+    rows = [r.fields for r in InputFile(data).rows() if r.fields]
+    if split:
+        rows = [r for r in rows if str(r.get("split")) == split]
+        if not rows:
+            raise InputError(f"{data}: no rows with split == {split!r}")
+    if sample and sample < len(rows):
+        rng = random.Random(seed)
+        if label_col:
+            by: dict[str, list] = defaultdict(list)
+            for r in rows:
+                by[str(r.get(label_col))].append(r)
+            picked = []
+            for key in sorted(by):  # proportional, at least one per label
+                k = max(1, round(sample * len(by[key]) / len(rows)))
+                picked += rng.sample(by[key], min(k, len(by[key])))
+            rows = rng.sample(picked, min(sample, len(picked)))
+        else:
+            rows = rng.sample(rows, sample)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    out = run_dir / f"data-{data.stem}.jsonl"
+    with open(out, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    return out
+
+
 def _planted_checks(pipeline: CliEvalPipeline, canaries: list[str], run_dir: Path):
     """Recovery of the planted groups and canary leaks, as result rows per variant."""
     def finalize(summary: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -180,6 +213,12 @@ def eval_main(
     fail_under: Annotated[list[str] | None, typer.Option(
         "--fail-under", help="METRIC=VALUE: exit 3 when a variant scores below it.",
         show_default=False)] = None,
+    sample: Annotated[int | None, typer.Option(
+        "--sample", min=10, help="Evaluate on a seeded sample of this many rows (stratified "
+        "by --label-col when given).", show_default=False)] = None,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="Keep only rows whose 'split' column has this value (e.g. test).",
+        show_default=False)] = None,
     planted: Annotated[bool, typer.Option(
         "--planted", help="Evaluate on a generated corpus of planted personas (English and "
         "Chinese) with random fake-PII canaries; reports group recovery and canary leaks.")
@@ -202,6 +241,8 @@ def eval_main(
         label_col = label_col or s.get("label_col")
         holdout = float(s.get("holdout", holdout))
         seed = int(s.get("seed", seed))
+        sample = sample or s.get("sample")
+        split = split or s.get("split")
     canaries: list[str] = []
     if planted:
         from evals.planted import build, plant_canaries, write_csv
@@ -224,6 +265,8 @@ def eval_main(
     bars = _fail_under(fail_under or [])
     a.open_workspace()
     run_dir = _run_dir(a, data, variants)
+    if sample or split:
+        data = _subset(data, run_dir, label_col, sample, split, seed)
 
     def say(message: str) -> None:
         a.err.print(f"  {message}")
