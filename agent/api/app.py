@@ -1,0 +1,286 @@
+"""The HTTP API (FastAPI) and the web page.
+
+Routes: ``GET /segments``, ``GET /personas``, ``GET /personas/{id}``, ``POST /ask``,
+``GET /search?q=``, the page at ``/`` and its static files, and the OpenAPI document at
+``/openapi.json``. Errors are JSON ``{"error": message}`` with 400 (malformed body), 401
+(missing or wrong token), 404 (unknown id), 413 (oversized input), 422 (invalid fields) and
+503 (store or model unreachable, or the model busy); never a 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import threading
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vectorstore.errors import PersonaError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
+MAX_BODY = 16 * 1024
+ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+ASK_TIMEOUT = 120.0
+QUEUE_WAIT = 30.0
+
+
+class AskBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(..., min_length=1, max_length=2000)
+    mode: str = Field("guided", pattern="^(guided|autonomous)$")
+    stream: bool = False
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        self.status, self.message, self.headers = status, message, headers or {}
+
+
+class State:
+    """Lazily built, shared parts: the ask engine and (for phrasing) the model runtime."""
+
+    def __init__(self, app_ctx):
+        self.app = app_ctx
+        self._engine = None
+        self._runtime = None
+        self._lock = threading.Lock()
+        self.model_slot = asyncio.Semaphore(1)  # the local server answers one at a time
+
+    def engine(self):
+        with self._lock:
+            if self._engine is None:
+                from agent.ask.build import build_engine
+
+                self._engine = build_engine(self.app)
+            return self._engine
+
+    def chat(self):
+        with self._lock:
+            if self._runtime is None:
+                self._runtime = self.app.llm_runtime().start()
+            return self._runtime.chat_model(max_tokens=160)
+
+    def close(self) -> None:
+        if self._runtime is not None:
+            self._runtime.stop()
+
+
+def create_app(app_ctx, token: str | None = None, use_llm: bool = True) -> FastAPI:
+    api = FastAPI(title="personakit", version="0.1.0",
+                  description="Segments, personas, search and grounded answers about your users.")
+    state = State(app_ctx)
+    api.state.persona = state
+
+    @api.middleware("http")
+    async def guard(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > MAX_BODY:
+            return _error(413, f"request body too large (at most {MAX_BODY} bytes)")
+        if token and not request.url.path.startswith("/static/"):
+            given = request.headers.get("authorization", "")
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                if request.url.path == "/" and request.query_params.get("token") == token:
+                    pass  # the page can be opened with ?token=...
+                else:
+                    return _error(401, "missing or wrong bearer token (Authorization: Bearer "
+                                       "TOKEN)")
+        try:
+            return await call_next(request)
+        except Exception as exc:  # never a 500
+            return _handle(exc)
+
+    @api.exception_handler(ApiError)
+    async def _api_error(request, exc: ApiError):
+        return _error(exc.status, exc.message, exc.headers)
+
+    @api.exception_handler(RequestValidationError)
+    async def _invalid(request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(e.get("type") in ("json_invalid", "json_type") for e in errors):
+            return _error(400, "malformed JSON body")
+        first = errors[0]
+        where = ".".join(str(p) for p in first.get("loc", []) if p != "body")
+        status = 413 if first.get("type") == "string_too_long" else 422
+        return _error(status, f"{where or 'request'}: {first.get('msg')}")
+
+    @api.exception_handler(StarletteHTTPException)
+    async def _http(request, exc: StarletteHTTPException):
+        return _error(exc.status_code, str(exc.detail))
+
+    @api.exception_handler(Exception)
+    async def _any(request, exc: Exception):
+        return _handle(exc)
+
+    @api.on_event("shutdown")
+    def _shutdown() -> None:
+        state.close()
+
+    # -- data ---------------------------------------------------------------------------------------
+    @api.get("/segments", summary="Groups and their segments")
+    def segments() -> dict[str, Any]:
+        seg = _segments(state)
+        return {"run_id": seg.get("run_id"), "records": seg.get("records"),
+                "groups": [{k: g.get(k) for k in ("id", "size", "share", "users", "keywords",
+                                                  "segments")} for g in seg.get("groups", [])],
+                "segments": [{k: s.get(k) for k in ("id", "parent", "size", "share", "keywords")}
+                             for s in seg.get("segments", [])]}
+
+    @api.get("/personas", summary="All personas (short form)")
+    def personas() -> list[dict[str, Any]]:
+        return [{"id": p.id, "segment_id": p.segment_id, "name": p.name, "tagline": p.tagline,
+                 "size": p.size.texts, "share": p.share, "language": p.language,
+                 "degraded": p.degraded, "keywords": p.keywords[:8],
+                 "quotes": [q.model_dump() for q in p.quotes[:2]]} for p in _personas(state)]
+
+    @api.get("/personas/{persona_id}", summary="One persona, in full")
+    def persona(persona_id: str) -> dict[str, Any]:
+        if not ID.match(persona_id):
+            raise ApiError(404, "unknown persona id")
+        for p in _personas(state):
+            if persona_id in (p.id, p.segment_id):
+                return json.loads(p.model_dump_json())
+        raise ApiError(404, f"no persona {persona_id!r}")
+
+    @api.get("/search", summary="Texts most similar to a query")
+    def search(q: str = Query(..., min_length=1, max_length=500),
+               segment: str | None = Query(None, max_length=64),
+               k: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
+        if segment is not None and not ID.match(segment):
+            raise ApiError(404, "unknown segment id")
+        engine = state.engine()
+        if segment and segment not in {g.id for g in engine.groups}:
+            raise ApiError(404, f"no segment {segment!r}")
+        return {"query": q, "hits": engine.search_texts(q, segment, k)}
+
+    @api.post("/ask", summary="A grounded answer about the segments")
+    async def ask(body: AskBody):
+        engine = state.engine()
+        if body.stream:
+            return StreamingResponse(_sse(state, engine, body), media_type="text/event-stream")
+        try:
+            await asyncio.wait_for(state.model_slot.acquire(), QUEUE_WAIT)
+        except TimeoutError:
+            raise ApiError(503, "the model is busy; retry shortly", {"Retry-After": "10"}) from None
+        try:
+            chat = state.chat() if use_llm else None
+            result = await asyncio.wait_for(
+                asyncio.to_thread(_answer, engine, body, chat), ASK_TIMEOUT)
+        except TimeoutError:
+            raise ApiError(503, "the answer took too long; retry", {"Retry-After": "10"}) from None
+        finally:
+            state.model_slot.release()
+        return result
+
+    # -- page ------------------------------------------------------------------------------------------
+    @api.get("/", include_in_schema=False)
+    def page():
+        return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
+
+    @api.get("/static/{name}", include_in_schema=False)
+    def static(name: str):
+        if name not in ("app.js", "style.css"):
+            raise ApiError(404, "not found")
+        return FileResponse(STATIC / name)
+
+    @api.get("/map", summary="Points of the 2-D segment map")
+    def segment_map() -> dict[str, Any]:
+        from agent.deck.mapping import segment_map as build
+
+        m = build(state.app.store())
+        if m is None:
+            return {"points": [], "centres": {}}
+        return {"points": [[round(x, 4), round(y, 4), g] for (x, y), g in
+                           zip(m.points.tolist(), m.groups, strict=True)],
+                "centres": m.centres}
+
+    return api
+
+
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def _answer(engine, body: AskBody, chat) -> dict[str, Any]:
+    if body.mode == "autonomous" and chat is not None:
+        from agent.ask.autonomous import autonomous_ask
+
+        return autonomous_ask(engine, chat, body.question).as_dict()
+    return engine.ask(body.question, chat).as_dict()
+
+
+async def _sse(state: State, engine, body: AskBody):
+    from agent.ask.engine import stream_events
+
+    try:
+        await asyncio.wait_for(state.model_slot.acquire(), QUEUE_WAIT)
+    except TimeoutError:
+        yield _event({"type": "error", "message": "the model is busy; retry shortly"})
+        return
+    try:
+        chat = state.chat()
+        events = stream_events(engine, body.question, chat)
+        while True:
+            item = await asyncio.to_thread(next, events, None)
+            if item is None:
+                break
+            yield _event(item)
+    except Exception as exc:
+        yield _event({"type": "error", "message": _message(exc)})
+    finally:
+        state.model_slot.release()
+
+
+def _event(data: dict[str, Any]) -> str:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _segments(state: State) -> dict[str, Any]:
+    from agent.cli.segment_cmd import read_segments
+
+    seg = read_segments(state.app)
+    if seg is None:
+        raise ApiError(404, "no segments yet: run `persona run FILE`")
+    return seg
+
+
+def _personas(state: State):
+    from agent.persona.generate import read_personas
+
+    return read_personas(state.app.workspace.root / "personas")
+
+
+def _message(exc: Exception) -> str:
+    from agent.logs import scrub
+
+    return scrub(str(exc))[:300]
+
+
+def _handle(exc: Exception) -> JSONResponse:
+    from agent.llm.server import LLMUnavailable
+    from agent.llm.structured import LLMCallFailed
+
+    if isinstance(exc, ApiError):
+        return _error(exc.status, exc.message, exc.headers)
+    if isinstance(exc, StoreUnavailable | LLMUnavailable | LLMCallFailed):
+        return _error(503, _message(exc), {"Retry-After": "30"})
+    if isinstance(exc, PersonaError):
+        return _error(400 if exc.exit_code == 2 else 503, _message(exc))
+    name = type(exc).__name__
+    if any(k in name for k in ("Connect", "Timeout", "Transport")):
+        return _error(503, f"a backend is unreachable ({name})", {"Retry-After": "30"})
+    log.error("unexpected error in the API", exc_info=exc)
+    return _error(503, "internal error; see the workspace logs", {"Retry-After": "30"})
+
+
+def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers or {})

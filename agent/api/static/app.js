@@ -1,0 +1,161 @@
+"use strict";
+// The personakit page: plain DOM, every piece of data set with textContent (never as HTML).
+const PALETTE = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
+  "#ff9da7", "#9c755f", "#bab0ac", "#1f77b4", "#2ca02c"];
+const token = new URLSearchParams(location.search).get("token");
+const headers = token ? { "Authorization": "Bearer " + token } : {};
+const colours = {};
+
+function el(tag, text, cls) {
+  const e = document.createElement(tag);
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  if (cls) e.className = cls;
+  return e;
+}
+
+async function getJSON(url) {
+  const r = await fetch(url, { headers });
+  const body = await r.json();
+  if (!r.ok) throw new Error(body.error || ("HTTP " + r.status));
+  return body;
+}
+
+function card(p) {
+  const a = el("article", null, "card");
+  a.id = "card-" + p.segment_id;
+  a.style.borderTopColor = colours[p.segment_id] || "#888";
+  a.append(el("h2", p.name, "name"), el("p", p.tagline, "tagline"),
+    el("p", `${p.segment_id} · ${p.size} texts · ${(100 * p.share).toFixed(1)}% · ${p.language}`
+      + (p.degraded ? " · degraded" : ""), "meta"));
+  const kw = el("p", null, "kw");
+  for (const k of p.keywords) kw.append(el("span", k));
+  a.append(kw);
+  for (const q of p.quotes) {
+    const b = el("blockquote", q.text);
+    b.append(el("cite", q.doc_id));
+    a.append(b);
+  }
+  return a;
+}
+
+async function loadPage() {
+  try {
+    const seg = await getJSON("/segments");
+    seg.groups.forEach((g, i) => { colours[g.id] = PALETTE[i % PALETTE.length]; });
+    const bars = document.getElementById("bars");
+    for (const g of seg.groups) {
+      const row = el("div", null, "bar");
+      const fill = el("span", null, "fill");
+      fill.style.width = (100 * g.share).toFixed(1) + "%";
+      fill.style.background = colours[g.id];
+      const track = el("span", null, "track");
+      track.append(fill);
+      row.append(el("span", `${g.id} · ${(g.keywords || []).slice(0, 3).join(", ")}`, "lbl"),
+        track, el("span", g.size, "num"));
+      bars.append(row);
+    }
+    const personas = await getJSON("/personas");
+    document.getElementById("summary").textContent =
+      `${personas.length} personas from ${seg.records} texts · segmentation ${seg.run_id}`;
+    const cards = document.getElementById("cards");
+    for (const p of personas) cards.append(card(p));
+    drawMap(await getJSON("/map"));
+  } catch (e) {
+    document.getElementById("summary").textContent = "Could not load: " + e.message;
+  }
+}
+
+function drawMap(m) {
+  const svg = document.getElementById("map");
+  const ns = "http://www.w3.org/2000/svg";
+  for (const [x, y, g] of m.points) {
+    const c = document.createElementNS(ns, "circle");
+    c.setAttribute("cx", (14 + x * 532).toFixed(1));
+    c.setAttribute("cy", (14 + (1 - y) * 332).toFixed(1));
+    c.setAttribute("r", "2.2");
+    c.setAttribute("fill", colours[g] || "#999");
+    c.setAttribute("fill-opacity", "0.55");
+    svg.append(c);
+  }
+  for (const [g, [x, y]] of Object.entries(m.centres)) {
+    const t = document.createElementNS(ns, "text");
+    t.setAttribute("x", (14 + x * 532).toFixed(1));
+    t.setAttribute("y", (14 + (1 - y) * 332).toFixed(1));
+    t.setAttribute("class", "maplabel");
+    t.textContent = g;
+    svg.append(t);
+  }
+}
+
+function citation(c) {
+  const li = el("li");
+  const link = el("a", c.segment_id);
+  link.href = "#card-" + c.segment_id;
+  li.append(link, el("span", " " + c.text), el("cite", c.doc_id));
+  return li;
+}
+
+async function ask(ev) {
+  ev.preventDefault();
+  const q = document.getElementById("ask-input").value.trim();
+  if (!q) return;
+  const status = document.getElementById("ask-status");
+  const draft = document.getElementById("ask-draft");
+  const answer = document.getElementById("ask-answer");
+  const segs = document.getElementById("ask-segments");
+  const cits = document.getElementById("ask-citations");
+  for (const n of [draft, answer, segs, cits]) n.textContent = "";
+  status.textContent = "Thinking…";
+  try {
+    const r = await fetch("/ask", { method: "POST",
+      headers: { ...headers, "Content-Type": "application/json" },
+      body: JSON.stringify({ question: q, stream: true }) });
+    if (!r.ok) { status.textContent = (await r.json()).error; return; }
+    const reader = r.body.getReader();
+    const decoder = new TextDecoder();
+    let buf = "";
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += decoder.decode(value, { stream: true });
+      let cut;
+      while ((cut = buf.indexOf("\n\n")) >= 0) {
+        const line = buf.slice(0, cut).replace(/^data: /, "");
+        buf = buf.slice(cut + 2);
+        const item = JSON.parse(line);
+        if (item.type === "token") draft.textContent += item.text;
+        else if (item.type === "error") status.textContent = item.message;
+        else if (item.type === "final") {
+          draft.textContent = "";
+          status.textContent = item.declined ? "Declined" : (item.thin ? "Thin evidence" : "");
+          answer.textContent = item.answer;
+          for (const s of item.segments)
+            segs.append(el("li", `${s.name} (${s.id}): ${s.count} texts, ${(100 * s.share).toFixed(0)}%`));
+          for (const c of item.citations) cits.append(citation(c));
+        }
+      }
+    }
+  } catch (e) {
+    status.textContent = "Failed: " + e.message;
+  }
+}
+
+async function search(ev) {
+  ev.preventDefault();
+  const q = document.getElementById("search-input").value.trim();
+  const out = document.getElementById("search-results");
+  out.textContent = "";
+  if (!q) return;
+  try {
+    const r = await getJSON("/search?q=" + encodeURIComponent(q) + "&k=8");
+    for (const h of r.hits) out.append(citation(h));
+  } catch (e) {
+    out.append(el("li", "Failed: " + e.message));
+  }
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.getElementById("ask-form").addEventListener("submit", ask);
+  document.getElementById("search-form").addEventListener("submit", search);
+  loadPage();
+});

@@ -1,0 +1,100 @@
+"""Autonomous ``ask``: a LangChain tool-calling agent over the ask tools (capable models)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.prompts import load_prompt
+
+from .engine import AskEngine, AskResult, Citation, SegmentCount
+from .privacy import singles_out_person
+
+MAX_TURNS = 16
+
+
+class _Query(BaseModel):
+    query: str = Field(..., description="What to look for.")
+    segment: str | None = Field(None, description="A segment id to search in, or empty.")
+    k: int = Field(5, description="How many texts (1-20).")
+
+
+class _Statement(BaseModel):
+    statement: str = Field(..., description="A statement about users to count.")
+
+
+class _Persona(BaseModel):
+    id: str = Field(..., description="A segment or persona id.")
+
+
+class _Pair(BaseModel):
+    a: str
+    b: str
+
+
+class _NoArgs(BaseModel):
+    pass
+
+
+def autonomous_ask(engine: AskEngine, chat_model, question: str,
+                   max_turns: int = MAX_TURNS) -> AskResult:
+    from langchain.agents import create_agent
+    from langchain_core.tools import StructuredTool
+
+    if singles_out_person(question):
+        return engine.ask(question)  # the decline path
+    seen: dict[str, dict[str, Any]] = {}
+    counts: dict[str, dict[str, Any]] = {}
+
+    def search(query: str, segment: str | None = None, k: int = 5):
+        if not 1 <= int(k) <= 20:
+            return {"error": "k must be between 1 and 20"}
+        hits = engine.search_texts(query, segment or None, int(k))
+        seen.update({h["doc_id"]: h for h in hits})
+        return hits
+
+    def count(statement: str):
+        rows = engine.count_matching(statement)
+        for r in rows:
+            if r["count"] >= engine.min_support:
+                counts.setdefault(r["segment_id"], r)
+        return [r if r["count"] >= engine.min_support else
+                {**r, "count": f"fewer than {engine.min_support}", "share": None} for r in rows]
+
+    tools = [
+        StructuredTool.from_function(func=engine.list_segments, name="list_segments",
+                                     description="All segments with size and keywords.",
+                                     args_schema=_NoArgs),
+        StructuredTool.from_function(func=lambda id: engine.get_persona(id), name="get_persona",
+                                     description="The persona of a segment.", args_schema=_Persona),
+        StructuredTool.from_function(func=search, name="search_texts",
+                                     description="Texts most similar to a query.",
+                                     args_schema=_Query),
+        StructuredTool.from_function(func=count, name="count_matching",
+                                     description="Per segment, how many texts support a statement.",
+                                     args_schema=_Statement),
+        StructuredTool.from_function(func=engine.compare_segments, name="compare_segments",
+                                     description="Keywords two segments do and do not share.",
+                                     args_schema=_Pair),
+    ]
+    prompt = load_prompt("ask.autonomous").render(min_support=str(engine.min_support))
+    agent = create_agent(chat_model, tools=tools, system_prompt=prompt)
+    try:
+        out = agent.invoke({"messages": [("user", question)]},
+                           config={"recursion_limit": max_turns})
+        final = out["messages"][-1].content if out.get("messages") else ""
+    except Exception:  # turn limit or a failing model: fall back to the guided facts
+        return engine.ask(question)
+    if isinstance(final, list):
+        final = " ".join(p.get("text", "") for p in final if isinstance(p, dict))
+    cited = [i for i in re.findall(r"[A-Za-z0-9_#-]{6,}", final or "") if i in seen]
+    citations = [Citation(i, seen[i]["segment_id"], seen[i]["text"]) for i in dict.fromkeys(cited)]
+    if not citations:
+        citations = [Citation(h["doc_id"], h["segment_id"], h["text"])
+                     for h in list(seen.values())[:3]]
+    segments = [SegmentCount(r["segment_id"], r["name"], r["count"], r["share"])
+                for r in sorted(counts.values(), key=lambda r: -r["count"])]
+    return AskResult(final.strip() or "No answer.", citations, segments, thin=not segments,
+                     model_wording=True)

@@ -1,0 +1,228 @@
+"""The HTTP API: routes, validation and status codes, token auth, a stopped Chroma; the ask
+engine's honesty rules. Personas here come from a scripted model; the real local model's
+answers are tested in test_persona_e2e.py."""
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agent.cli.context import AppContext
+from agent.config import load_settings
+from tests.conftest import DEMO_CORPUS, free_port, require
+from tests.fakes import ScriptedChatModel, obedient
+
+pytestmark = pytest.mark.e2e
+
+
+def build_workspace(ws: Path, chroma_url: str | None = None) -> AppContext:
+    from agent.cli.ingest_cmd import _options, ingest_paths
+    from agent.cli.segment_cmd import run_segment
+    from agent.llm.structured import StructuredLLM
+    from agent.persona.generate import GenerateOptions, LLMContext, PersonaGenerator
+
+    app = AppContext(load_settings(ws, chroma={"url": chroma_url}))
+    ingest_paths(app, [DEMO_CORPUS], _options(app, None, None, None, None, None, None, False,
+                                              "auto", None), None, None)
+    segments = run_segment(app)
+    segments.pop("users", None)
+    model = ScriptedChatModel.of(fn=obedient)
+    gen = PersonaGenerator(app.store(), app.embedder_for_store(), segments,
+                           ws / "personas", GenerateOptions(),
+                           lambda: LLMContext(StructuredLLM(model, "json_object", "scripted"),
+                                              "scripted"), 0.43)
+    gen.run()
+    return app
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    ws = tmp_path_factory.mktemp("api") / "ws"
+    return build_workspace(ws)
+
+
+@pytest.fixture(scope="module")
+def client(world):
+    from agent.api.app import create_app
+
+    return TestClient(create_app(world, use_llm=False))
+
+
+def test_segments_personas_and_openapi(client):
+    seg = client.get("/segments").json()
+    assert 5 <= len(seg["groups"]) <= 12 and seg["records"] > 600
+    personas = client.get("/personas").json()
+    assert len(personas) == len(seg["groups"])
+    one = client.get(f"/personas/{personas[0]['id']}").json()
+    assert one["id"] == personas[0]["id"] and one["goals"] is not None
+    assert client.get(f"/personas/{personas[0]['segment_id']}").status_code == 200
+    spec = client.get("/openapi.json").json()
+    assert {"/segments", "/personas", "/personas/{persona_id}", "/ask", "/search"} <= set(
+        spec["paths"])
+
+
+def test_search(client):
+    r = client.get("/search", params={"q": "card blocked abroad at the airport", "k": 3})
+    hits = r.json()["hits"]
+    assert r.status_code == 200 and len(hits) == 3 and all(h["doc_id"] for h in hits)
+    seg = hits[0]["segment_id"]
+    assert client.get("/search", params={"q": "fees", "segment": seg}).status_code == 200
+
+
+@pytest.mark.parametrize("method, url, kwargs, status", [
+    ("post", "/ask", {"content": b"{not json", "headers": {"Content-Type": "application/json"}},
+     400),
+    ("post", "/ask", {"json": {}}, 422),
+    ("post", "/ask", {"json": {"question": "hi", "surprise": 1}}, 422),
+    ("post", "/ask", {"json": {"question": "hi", "mode": "wild"}}, 422),
+    ("post", "/ask", {"json": {"question": "x" * 3000}}, 413),
+    ("post", "/ask", {"content": b"x" * 20000, "headers": {"Content-Type": "application/json"}},
+     413),
+    ("get", "/personas/nope", {}, 404),
+    ("get", "/personas/..%2F..%2Fetc%2Fpasswd", {}, 404),
+    ("get", "/search", {"params": {"q": "x", "segment": "g999"}}, 404),
+    ("get", "/search", {}, 422),
+    ("get", "/static/../../pyproject.toml", {}, 404),
+])
+def test_errors_are_json_with_the_right_status(client, method, url, kwargs, status):
+    r = getattr(client, method)(url, **kwargs)
+    assert r.status_code == status, r.text
+    assert "error" in r.json() and r.json()["error"]
+
+
+def test_token_is_required_on_every_route_when_set(world):
+    from agent.api.app import create_app
+
+    c = TestClient(create_app(world, token="s3cret-token", use_llm=False))
+    for url in ("/segments", "/personas", "/search?q=x", "/openapi.json"):
+        assert c.get(url).status_code == 401
+        assert c.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert c.post("/ask", json={"question": "x"}).status_code == 401
+    ok = c.get("/segments", headers={"Authorization": "Bearer s3cret-token"})
+    assert ok.status_code == 200
+
+
+def test_ask_from_counts_cites_and_declines(client, world):
+    r = client.post("/ask", json={"question": "Which users say the monthly fee is too "
+                                              "expensive for a student budget?"}).json()
+    assert r["segments"] and r["segments"][0]["count"] >= 3 and r["citations"]
+    top = r["segments"][0]["id"]
+    assert any(c["segment_id"] == top for c in r["citations"])
+    declined = client.post("/ask", json={"question": "What did user u1042 write about their "
+                                                     "address?"}).json()
+    assert declined["declined"] and not declined["citations"]
+    thin = client.post("/ask", json={"question": "Which users discuss volcano insurance for "
+                                                 "penguins?"}).json()
+    assert thin["thin"] and not thin["segments"]
+    streamed = client.post("/ask", json={"question": "Who wants student discounts?",
+                                         "stream": True})
+    events = [json.loads(x[6:]) for x in streamed.text.split("\n\n") if x.startswith("data: ")]
+    assert events[-1]["type"] == "final" and events[-1]["segments"]
+
+
+def test_counts_below_min_support_are_not_reported(world):
+    from agent.ask.build import build_engine
+
+    engine = build_engine(world, min_support=1000)
+    r = engine.ask("Which users want student discounts?")
+    assert r.thin and r.segments == []
+
+
+def test_chroma_stopped_gives_503(tmp_path):
+    exe = Path(sys.executable).with_name("chroma")
+    require(exe.is_file(), "the chroma command is not installed")
+    port = free_port()
+    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "db"), "--host",
+                             "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.3)
+    try:
+        app = build_workspace(tmp_path / "ws", chroma_url=url)
+        from agent.api.app import create_app
+
+        c = TestClient(create_app(app, use_llm=False))
+        assert c.get("/search", params={"q": "fees"}).status_code == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    from agent.api.app import create_app
+
+    cold = TestClient(create_app(AppContext(load_settings(tmp_path / "ws",
+                                                          chroma={"url": url})), use_llm=False))
+    r = cold.get("/search", params={"q": "fees"})
+    assert r.status_code == 503 and "Chroma" in r.json()["error"]
+    r = cold.post("/ask", json={"question": "fees?"})
+    assert r.status_code == 503
+
+
+def test_page_in_headless_chromium(world, tmp_path):
+    chromium = Path("/usr/bin/chromium")
+    require(chromium.exists(), "Debian's chromium is not installed (.ci/run installs it)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "the playwright package is not installed")
+    import threading
+
+    import uvicorn
+
+    from agent.api.app import create_app
+    from agent.persona.generate import read_personas
+
+    # One persona gets a Chinese name: the page must render it.
+    first = sorted((world.workspace.root / "personas").glob("persona-*.json"))[0]
+    data = json.loads(first.read_text())
+    data["name"] = "学生党用户"
+    first.write_text(json.dumps(data, ensure_ascii=False))
+    names = [p.name for p in read_personas(world.workspace.root / "personas")]
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(world, use_llm=False), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if server.started:
+            break
+        time.sleep(0.1)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(chromium), args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1280, "height": 1000})
+            errors = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.wait_for_selector("article.card")
+            text = page.inner_text("main")
+            assert all(n in text for n in names) and "学生党用户" in text
+            page.fill("#ask-input", "Which users say the monthly fee is too expensive for a "
+                                    "student budget?")
+            page.click("#ask-form button")
+            page.wait_for_selector("#ask-citations li", timeout=60_000)
+            assert page.locator("#ask-citations li").count() >= 1
+            assert page.inner_text("#ask-answer").strip()
+            page.fill("#search-input", "exchange rate abroad")
+            page.click("#search-form button")
+            page.wait_for_selector("#search-results li")
+            shot = Path(__file__).parent / "artifacts" / "page.png"
+            shot.parent.mkdir(exist_ok=True)
+            page.screenshot(path=str(shot), full_page=True)
+            browser.close()
+        assert not errors
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        shutil.rmtree(tmp_path, ignore_errors=True)
