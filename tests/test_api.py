@@ -3,7 +3,6 @@ engine's honesty rules. Personas here come from a scripted model; the real local
 answers are tested in test_persona_e2e.py."""
 
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -167,19 +166,10 @@ def test_chroma_stopped_gives_503(tmp_path):
     assert r.status_code == 503
 
 
-def test_page_in_headless_chromium(world, tmp_path):
-    chromium = Path("/usr/bin/chromium")
-    require(chromium.exists(), "Debian's chromium is not installed (.ci/run installs it)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require(False, "the playwright package is not installed")
-    import threading
-
-    import uvicorn
-
+def test_page_in_headless_chromium(world):
     from agent.api.app import create_app
     from agent.persona.generate import read_personas
+    from tests.browser import chromium_page, served
 
     # One persona gets a Chinese name: the page must render it.
     first = sorted((world.workspace.root / "personas").glob("persona-*.json"))[0]
@@ -187,42 +177,23 @@ def test_page_in_headless_chromium(world, tmp_path):
     data["name"] = "学生党用户"
     first.write_text(json.dumps(data, ensure_ascii=False))
     names = [p.name for p in read_personas(world.workspace.root / "personas")]
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(world, use_llm=False), host="127.0.0.1",
-                                           port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if server.started:
-            break
-        time.sleep(0.1)
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=str(chromium), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run"])
-            page = browser.new_page(viewport={"width": 1280, "height": 1000})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"http://127.0.0.1:{port}/")
-            page.wait_for_selector("article.card")
-            text = page.inner_text("main")
-            assert all(n in text for n in names) and "学生党用户" in text
-            page.fill("#ask-input", "Which users say the monthly fee is too expensive for a "
-                                    "student budget?")
-            page.click("#ask-form button")
-            page.wait_for_selector("#ask-citations li", timeout=60_000)
-            assert page.locator("#ask-citations li").count() >= 1
-            assert page.inner_text("#ask-answer").strip()
-            page.fill("#search-input", "exchange rate abroad")
-            page.click("#search-form button")
-            page.wait_for_selector("#search-results li")
-            shot = Path(__file__).parent / "artifacts" / "page.png"
-            shot.parent.mkdir(exist_ok=True)
-            page.screenshot(path=str(shot), full_page=True)
-            browser.close()
-        assert not errors
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        shutil.rmtree(tmp_path, ignore_errors=True)
+    with served(create_app(world, use_llm=False)) as url, chromium_page() as (page, errors):
+        page.goto(url + "/")
+        page.wait_for_selector("article.card")
+        page.wait_for_selector("#map circle", timeout=30_000)
+        assert page.locator("#map circle").count() > 100
+        text = page.inner_text("main")
+        assert all(n in text for n in names) and "学生党用户" in text
+        page.fill("#ask-input", "Which users say the monthly fee is too expensive for a "
+                                "student budget?")
+        page.click("#ask-form button")
+        page.wait_for_selector("#ask-citations li", timeout=60_000)
+        assert page.locator("#ask-citations li").count() >= 1
+        assert page.inner_text("#ask-answer").strip()
+        page.fill("#search-input", "exchange rate abroad")
+        page.click("#search-form button")
+        page.wait_for_selector("#search-results li")
+        shot = Path(__file__).parent / "artifacts" / "page.png"
+        shot.parent.mkdir(exist_ok=True)
+        page.screenshot(path=str(shot), full_page=True)
+    assert not errors

@@ -143,3 +143,74 @@ def test_deck_renders_in_headless_chromium(demo, tmp_path):
         page.screenshot(path=str(shot), full_page=True)
         browser.close()
     assert not errors and shot.stat().st_size > 10_000
+
+
+QUESTIONS = {  # one question per planted group; the expected segment comes from the data
+    "budget_students": "Which users say the monthly fee is too expensive for a student budget?",
+    "small_business": "Who needs proper invoices with a VAT number for their shop?",
+    "parents": "Which users want to give their kids pocket money with parental controls?",
+    "gamers": "Who complains that game top-ups and battle pass payments fail?",
+    "travellers": "Which users have problems with exchange rates and cards abroad?",
+    "elderly_first_time": "Who finds the letters too small and the menus confusing?",
+}
+
+
+def expected_segments(ws: Path) -> dict[str, str]:
+    """For each planted group, the parent group whose texts are mostly from it."""
+    by_segment: dict[str, Counter] = {}
+    for r in records(ws).values():
+        by_segment.setdefault(r["parent_id"], Counter())[r["group"]] += 1
+    out = {}
+    for seg, c in by_segment.items():
+        group, n = c.most_common(1)[0]
+        if n / sum(c.values()) > 0.5:
+            out[group] = seg
+    return out
+
+
+def check_answer(r: dict, segment: str, ws: Path) -> None:
+    assert r["segments"], r
+    assert r["segments"][0]["id"] == segment, (r["segments"], segment)
+    assert r["segments"][0]["count"] >= 3
+    assert any(c["segment_id"] == segment for c in r["citations"])
+    assert segment in r["answer"] or r["segments"][0]["name"] in r["answer"]
+
+
+def test_ask_names_the_right_segment_for_every_planted_group(demo, llm_server):
+    ws = demo["ws"]
+    expected = expected_segments(ws)
+    assert set(expected) == set(QUESTIONS)
+    env = {"PERSONA_LLM__BASE_URL": llm_server.base_url}
+    for group, question in QUESTIONS.items():
+        out = persona_cli(ws, "--json", "ask", question, env=env)
+        assert out.returncode == 0, out.stderr[-2000:]
+        check_answer(json.loads(out.stdout), expected[group], ws)
+
+
+def test_post_ask_and_the_page_with_the_local_model(demo, llm_server):
+    from fastapi.testclient import TestClient
+
+    from agent.api.app import create_app
+    from agent.cli.context import AppContext
+    from agent.config import load_settings
+    from tests.browser import chromium_page, served
+
+    ws = demo["ws"]
+    expected = expected_segments(ws)
+    app = AppContext(load_settings(ws, llm={"base_url": llm_server.base_url}))
+    api = create_app(app)
+    client = TestClient(api)
+    for group, question in QUESTIONS.items():
+        r = client.post("/ask", json={"question": question})
+        assert r.status_code == 200, r.text
+        check_answer(r.json(), expected[group], ws)
+    with served(api) as url, chromium_page() as (page, errors):
+        page.goto(url + "/")
+        page.wait_for_selector("article.card")
+        page.fill("#ask-input", QUESTIONS["travellers"])
+        page.click("#ask-form button")
+        page.wait_for_selector("#ask-citations li", timeout=120_000)
+        links = page.locator("#ask-citations a").all_inner_texts()
+        assert expected["travellers"] in links
+        assert expected["travellers"] in page.inner_text("#ask-segments")
+    assert not errors
