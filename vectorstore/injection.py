@@ -27,6 +27,10 @@ _PATTERNS = [
     r"<\|?(im_start|im_end|system|endoftext|assistant|user)\|?>", r"\[/?INST\]", r"<<\s*SYS\s*>>",
     r"#{2,}\s*(system|instruction|assistant)\b",
     r"\"(tool_calls?|function_call|arguments)\"\s*:", r"\b(tool_call|function_call)\s*\(",
+    # JSON and Markdown breakers aimed at the output format
+    r"\"(name|tagline|summary|goals|pain_points|degraded|evidence_ids|quotes)\"\s*:",
+    r"```\s*json", r"\buse (exactly )?this (json|output|answer)\b",
+    r"\*\*\s*(assistant|system|user)\s*:?\s*\*\*", r"\bjavascript:",
     # Chinese
     r"(忽略|无视|忘记|忘掉|不要理会).{0,10}(之前|以上|上面|前面|先前|所有|全部).{0,10}(指令|指示|提示|规则|要求|设定)",
     r"(你现在是|你现在扮演|从现在开始你|请扮演)", r"(系统提示|系统指令|系统消息)\s*[:：]?",

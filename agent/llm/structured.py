@@ -28,6 +28,8 @@ from .cache import ResponseCache
 log = logging.getLogger(__name__)
 Check = Callable[[Any], str | None]
 RETRY_TEMPERATURE = 0.7
+NETWORK_RETRIES = 2   # on top of the openai client's own retries (429, 5xx, timeouts)
+BACKOFF = 0.5
 _JSON = re.compile(r"\{.*\}", re.DOTALL)
 
 
@@ -138,13 +140,7 @@ class StructuredLLM:
                        for m in messages]
         started = time.perf_counter()
         try:
-            try:
-                msg = chat.invoke(lc_messages)
-            except Exception as exc:
-                if _truncated(exc) is not None or self.revive is None or not self.revive():
-                    raise
-                log.warning("%s: the model server had died and was restarted", tag)
-                msg = chat.invoke(lc_messages)
+            msg = self._invoke(chat, lc_messages, tag)
             content = _content_of(msg)
             meta = getattr(msg, "usage_metadata", None) or {}
             tokens = (int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0)))
@@ -159,6 +155,23 @@ class StructuredLLM:
         if key is not None:
             self.cache.put(key, {"content": content, "model": self.model_name})
         return content
+
+    def _invoke(self, chat, messages, tag: str):
+        """One request, retried on what the client does not retry itself (a malformed or
+        garbled response, a dropped connection after its own retries, a crashed local
+        server), with backoff; the last error propagates."""
+        for attempt in range(NETWORK_RETRIES + 1):
+            try:
+                return chat.invoke(messages)
+            except Exception as exc:
+                if _truncated(exc) is not None or attempt == NETWORK_RETRIES:
+                    raise
+                if self.revive is not None and self.revive():
+                    log.warning("%s: the model server had died and was restarted", tag)
+                    continue
+                log.warning("%s: %s; retrying", tag, type(exc).__name__)
+                time.sleep(BACKOFF * 2 ** attempt)
+        raise AssertionError("unreachable")
 
     def _bind(self, schema: type[BaseModel], json_schema: dict):
         json_schema = _grammar_friendly(json_schema)

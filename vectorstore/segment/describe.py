@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from ..injection import FLAG_KEY, reads_as_instruction
 from ..records import META_PREFIX, rec
 from .keywords import class_tfidf, top_terms
 from .types import UNASSIGNED
@@ -32,10 +33,14 @@ def describe(ids: Sequence[str], labels: np.ndarray, parents: np.ndarray, vector
     n = len(ids)
     rows = np.array([rec(m).get("dup_count", 1) if "text_hash" in m else 0 for m in metadatas])
     users = [m.get("user") for m in metadatas]
+    # Texts that read as instructions to a model are counted, but never become keywords or
+    # central texts (those reach prompts and decks).
+    flagged = np.array([bool(m.get(FLAG_KEY)) or reads_as_instruction(documents[i])
+                        for i, m in enumerate(metadatas)], dtype=bool)
     seg_docs: dict[str, list[str]] = defaultdict(list)
     grp_docs: dict[str, list[str]] = defaultdict(list)
     for i in range(n):
-        if labels[i] != UNASSIGNED:
+        if labels[i] != UNASSIGNED and not flagged[i]:
             seg_docs[seg_names[labels[i]]].append(documents[i])
             grp_docs[group_names[parents[i]]].append(documents[i])
     seg_kw = class_tfidf(seg_docs) if len(seg_docs) > 1 else {
@@ -49,12 +54,14 @@ def describe(ids: Sequence[str], labels: np.ndarray, parents: np.ndarray, vector
         centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
         sims = vectors[where] @ centroid
         central = where[np.lexsort((np.asarray(ids, dtype=object)[where].astype(str), -sims))]
+        central = [i for i in central if not flagged[i]] or list(central)
         return {
             "id": name, "size": len(where), "share": round(len(where) / n, 4),
             "rows": int(rows[where].sum()),
             "users": len({users[i] for i in where if users[i]}),
             "keywords": keywords,
             "central_ids": [ids[i] for i in central[:CENTRAL]],
+            "flagged": int(flagged[where].sum()),
             "cohesion": round(float(sims.mean()), 4),
             "languages": dict(Counter(metadatas[i].get("lang", "und") for i in where).most_common()),
             "metadata": _meta_stats([metadatas[i] for i in where]),
