@@ -118,6 +118,36 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class ChromaServer:
+    """A `chroma run` server on loopback that a test can stop and start again."""
+
+    def __init__(self, path: Path):
+        self.exe = Path(sys.executable).with_name("chroma")
+        require(self.exe.is_file(), "the chroma command is not installed")
+        self.path, self.port, self.proc = path, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([str(self.exe), "run", "--path", str(self.path), "--host",
+                                      "127.0.0.1", "--port", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("chroma did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+
+
+
 @pytest.fixture(scope="session")
 def chroma_server(tmp_path_factory):
     """A real `chroma run` server on loopback for the whole session."""

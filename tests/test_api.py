@@ -3,10 +3,6 @@ engine's honesty rules. Personas here come from a scripted model; the real local
 answers are tested in test_persona_e2e.py."""
 
 import json
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -14,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from agent.cli.context import AppContext
 from agent.config import load_settings
-from tests.conftest import DEMO_CORPUS, free_port, require
+from tests.conftest import DEMO_CORPUS, ChromaServer
 from tests.fakes import ScriptedChatModel, obedient
 
 pytestmark = pytest.mark.e2e
@@ -134,32 +130,19 @@ def test_counts_below_min_support_are_not_reported(world):
 
 
 def test_chroma_stopped_gives_503(tmp_path):
-    exe = Path(sys.executable).with_name("chroma")
-    require(exe.is_file(), "the chroma command is not installed")
-    port = free_port()
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "db"), "--host",
-                             "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=1)
-            break
-        except OSError:
-            time.sleep(0.3)
-    try:
-        app = build_workspace(tmp_path / "ws", chroma_url=url)
-        from agent.api.app import create_app
+    from agent.api.app import create_app
 
+    server = ChromaServer(tmp_path / "db")
+    server.start()
+    try:
+        app = build_workspace(tmp_path / "ws", chroma_url=server.url)
         c = TestClient(create_app(app, use_llm=False))
         assert c.get("/search", params={"q": "fees"}).status_code == 200
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    from agent.api.app import create_app
-
+        server.stop()
     cold = TestClient(create_app(AppContext(load_settings(tmp_path / "ws",
-                                                          chroma={"url": url})), use_llm=False))
+                                                          chroma={"url": server.url})),
+                                 use_llm=False))
     r = cold.get("/search", params={"q": "fees"})
     assert r.status_code == 503 and "Chroma" in r.json()["error"]
     r = cold.post("/ask", json={"question": "fees?"})

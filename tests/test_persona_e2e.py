@@ -14,7 +14,7 @@ import pytest
 
 from agent.persona.generate import read_personas
 from tests.conftest import DEMO_CORPUS, ROOT, require
-from tests.proxy import CountingProxy
+from tests.proxy import Proxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
@@ -90,7 +90,7 @@ def demo(llm_server, tmp_path_factory):
         for i, (text, _secret) in enumerate(pii):
             w.writerow([text, f"u8{i:03d}", 2, "support_ticket", "2026-07-01",
                         groups[i % len(groups)]])
-    with CountingProxy(llm_server.base_url) as proxy:
+    with Proxy(llm_server.base_url) as proxy:
         # The OpenAI provider path against the local server: the same client code, and an
         # API key that must never show up anywhere.
         env = {"PERSONA_LLM__PROVIDER": "openai", "OPENAI_BASE_URL": proxy.base_url,

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import DEMO_CORPUS, ROOT, free_port, require
-from tests.faults import FaultProxy
+from tests.conftest import DEMO_CORPUS, ROOT, ChromaServer
+from tests.proxy import Proxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 OUTCOMES = ROOT / "tests" / "artifacts" / "reliability.jsonl"
@@ -88,7 +88,7 @@ def test_transient_model_faults_are_retried(segmented, tmp_path, llm_server):
     ws = copy_of(segmented, tmp_path)
     faults = ["timeout", "ok", "500", "ok", "429", "ok", "truncated", "ok", "garbage", "ok",
               "drop", "ok"]
-    with FaultProxy(llm_server.base_url, faults, delay=4) as proxy:
+    with Proxy(llm_server.base_url, faults, delay=4) as proxy:
         env = {"PERSONA_LLM__BASE_URL": proxy.base_url, "PERSONA_LLM__TIMEOUT": "2",
                "PERSONA_LLM__MAX_RETRIES": "1"}
         out = persona(ws, "--json", "generate", "--only", "g1", "--no-cache", env=env)
@@ -105,7 +105,7 @@ def test_transient_model_faults_are_retried(segmented, tmp_path, llm_server):
 def test_persistent_model_failure_degrades_with_reason_and_exit_code(segmented, tmp_path,
                                                                      llm_server):
     ws = copy_of(segmented, tmp_path)
-    with FaultProxy(llm_server.base_url, ["500"] * 40) as proxy:
+    with Proxy(llm_server.base_url, ["500"] * 40) as proxy:
         env = {"PERSONA_LLM__BASE_URL": proxy.base_url, "PERSONA_LLM__MAX_RETRIES": "1"}
         out = persona(ws, "--json", "generate", "--only", "g1", "--strict", "--no-cache",
                       env=env)
@@ -184,33 +184,6 @@ def test_sigkill_during_generate_keeps_finished_personas(segmented, tmp_path, ll
 
 
 # -- store faults -------------------------------------------------------------------------------
-class ChromaServer:
-    def __init__(self, path: Path):
-        self.exe = Path(sys.executable).with_name("chroma")
-        require(self.exe.is_file(), "the chroma command is not installed")
-        self.path, self.port, self.proc = path, free_port(), None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen([str(self.exe), "run", "--path", str(self.path), "--host",
-                                      "127.0.0.1", "--port", str(self.port)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(f"{self.url}/api/v2/heartbeat", timeout=1)
-                return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("chroma did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=20)
-
-
 def test_chroma_server_restarts_during_ingest(tmp_path):
     server = ChromaServer(tmp_path / "db")
     server.start()
