@@ -76,7 +76,20 @@ class Workspace:
         return self
 
     def default_collection(self) -> str:
-        """A collection name unique to this workspace's absolute path."""
+        """The workspace's collection name: chosen once from its absolute path (unique on a
+        shared Chroma server) and recorded in state.json, so a moved or copied workspace keeps
+        finding its embedded store."""
+        recorded = self.read_state().get("collection")
+        if recorded:
+            return recorded
+        name = self._path_collection()
+        if self.root.is_dir():
+            state = self.read_state()
+            state["collection"] = name
+            atomic_write(self.state_path, json.dumps(state, indent=2, ensure_ascii=False))
+        return name
+
+    def _path_collection(self) -> str:
         resolved = self.root.resolve()
         base = resolved.parent.name if resolved.name.startswith(".") else resolved.name
         slug = re.sub(r"[^A-Za-z0-9_-]+", "-", base).strip("-_")[:40] or "workspace"

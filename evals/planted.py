@@ -395,6 +395,7 @@ def _cn_id(rng: random.Random) -> str:
 def write_csv(rows: list[dict[str, str]], path: Path) -> Path:
     import csv
 
+    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=["text", "user_id", "rating", "channel", "date", "group"],
                            lineterminator="\n")

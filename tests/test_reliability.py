@@ -88,8 +88,10 @@ def test_transient_model_faults_are_retried(segmented, tmp_path, llm_server):
     ws = copy_of(segmented, tmp_path)
     faults = ["timeout", "ok", "500", "ok", "429", "ok", "truncated", "ok", "garbage", "ok",
               "drop", "ok"]
-    with Proxy(llm_server.base_url, faults, delay=4) as proxy:
-        env = {"PERSONA_LLM__BASE_URL": proxy.base_url, "PERSONA_LLM__TIMEOUT": "2",
+    # the client waits 20 s (a real answer from the 135M model on a busy machine can take
+    # several seconds); the injected timeout answers after 25 s
+    with Proxy(llm_server.base_url, faults, delay=25) as proxy:
+        env = {"PERSONA_LLM__BASE_URL": proxy.base_url, "PERSONA_LLM__TIMEOUT": "20",
                "PERSONA_LLM__MAX_RETRIES": "1"}
         out = persona(ws, "--json", "generate", "--only", "g1", "--no-cache", env=env)
     assert out.returncode == 0, out.stderr[-2000:]

@@ -25,6 +25,7 @@ from vectorstore.language import detect_language
 from vectorstore.store import ChromaStore
 
 from .privacy import singles_out_person
+from .statement import as_statement
 
 log = logging.getLogger(__name__)
 MAX_CITATIONS = 5
@@ -54,6 +55,7 @@ class AskResult:
     answer: str
     citations: list[Citation] = field(default_factory=list)
     segments: list[SegmentCount] = field(default_factory=list)
+    counted_as: str = ""
     thin: bool = False
     declined: bool = False
     model_wording: bool = False
@@ -162,18 +164,19 @@ class AskEngine:
     def facts(self, question: str) -> AskResult:
         """The code-made answer: matching groups with counts, and citations."""
         lang = "zh" if detect_language(question) == "zh" else "en"
-        counts = [c for c in self.count_matching(question) if c["count"] >= self.min_support]
+        statement = as_statement(question)
+        counts = [c for c in self.count_matching(statement) if c["count"] >= self.min_support]
         segments = [SegmentCount(c["segment_id"], c["name"], c["count"], c["share"])
                     for c in counts[:5]]
         top = segments[0].id if segments else None
-        hits = self.search_texts(question, top, MAX_CITATIONS)
+        hits = self.search_texts(statement, top, MAX_CITATIONS)
         citations = [Citation(h["doc_id"], h["segment_id"], quote_from(h["text"], 300))
                      for h in hits]
         if not segments:
             answer = ("证据不足：没有哪个群体有至少 {n} 条文本这样说。最相近的文本如下。" if lang == "zh"
                       else "The evidence is thin: no group has at least {n} texts that say "
                            "this. The closest texts are cited below.").format(n=self.min_support)
-            return AskResult(answer, citations, [], thin=True)
+            return AskResult(answer, citations, [], counted_as=statement, thin=True)
         lines = []
         for s in segments[:3]:
             size = len(next(g for g in self.groups if g.id == s.id).ids)
@@ -183,7 +186,7 @@ class AskEngine:
                 lines.append(f"{s.name} ({s.id}, {size} texts): {s.count} texts ({s.share:.0%}) "
                              "say this")
         answer = ("；".join(lines) + "。") if lang == "zh" else "; ".join(lines) + "."
-        return AskResult(answer, citations, segments)
+        return AskResult(answer, citations, segments, counted_as=statement)
 
     def ask(self, question: str, llm=None, usage=None,
             on_token: Callable[[str], None] | None = None) -> AskResult:

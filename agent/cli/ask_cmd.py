@@ -43,6 +43,8 @@ def print_answer(app: AppContext, r: dict, streamed: bool) -> None:
     if streamed:
         c.print("")
     c.print(r["answer"])
+    if r.get("counted_as"):
+        c.print(f"counted texts that say: {r['counted_as']}", style="dim", markup=False)
     if r["segments"]:
         c.print("segments: " + "; ".join(f"{s['name']} ({s['id']}): {s['count']} texts, "
                                           f"{s['share']:.0%}" for s in r["segments"]))

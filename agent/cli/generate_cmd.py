@@ -19,6 +19,15 @@ from .progress import count_progress
 from .segment_cmd import read_segments
 
 STRICT_EXIT = 3
+FAILED_EXIT = 1
+
+
+def exit_if_failed(app: AppContext, s: dict[str, Any]) -> None:
+    """Exit 1 when a persona could not be written at all (a bug, not a degraded persona)."""
+    if s["failed"]:
+        app.err.print(f"{len(s['failed'])} persona(s) failed; the traceback is in "
+                      f"{app.workspace.logs_dir / 'persona.log'}")
+        raise typer.Exit(FAILED_EXIT)
 
 
 class LocalOrRemoteLLM:
@@ -184,6 +193,7 @@ def register(app: typer.Typer) -> None:
                                      interview, concurrency, only))
         print_generate(a, s)
         a.emit(s)
+        exit_if_failed(a, s)
         if strict and s["degraded"]:
             raise typer.Exit(STRICT_EXIT)
 

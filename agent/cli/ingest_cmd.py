@@ -25,6 +25,7 @@ from .generate_cmd import (
     MinSupport,
     NoCache,
     build_deck,
+    exit_if_failed,
     print_generate,
     run_generate,
 )
@@ -231,6 +232,7 @@ def register(app: typer.Typer) -> None:
         generated.pop("groups", None)
         a.emit({"ingest": result, "segment": segments, "generate": generated, "deck": deck,
                 "seconds": seconds})
+        exit_if_failed(a, generated)
         if strict and (result["rejected"] or generated["degraded"]):
             raise typer.Exit(STRICT_EXIT)
 

@@ -29,6 +29,7 @@ class Capabilities:
     json_object_schema: bool   # response_format {"type": "json_object", "schema": ...}
     tool_calls: bool           # a forced tool_choice returns a tool call
     probed_at: str = ""
+    uncertain: bool = False    # a probe step failed transiently; not cached
 
     @property
     def structured_mode(self) -> str:
@@ -45,27 +46,65 @@ class Capabilities:
         return {**asdict(self), "structured_mode": self.structured_mode}
 
 
+PROBE_TRIES = 3
+
+
 def probe(client, model: str) -> Capabilities:
-    """Ask the server (an ``openai.OpenAI`` client) what it supports: four tiny requests."""
+    """Ask the server (an ``openai.OpenAI`` client) what it supports: four tiny requests.
+
+    Transient failures (timeouts, dropped connections, 429, unreadable bodies) are retried; a
+    result that still rests on one is marked ``uncertain`` so it is not cached. When the first,
+    plain request never succeeds the server is unreachable: :class:`LLMCallFailed`.
+    """
     import openai
+
+    from .structured import LLMCallFailed
 
     long_msg = [{"role": "user", "content": "Count from one to thirty in words."}]
     short_msg = [{"role": "user", "content": "Is the sky blue? Reply as JSON with the key "
                                              "\"answer\" and a one-word value."}]
 
     quick = client.with_options(max_retries=0)
+    uncertain = False
 
-    def attempt(msg=short_msg, **kwargs):
-        # Servers reject unknown options in different ways (llama.cpp answers an unsupported
-        # response_format with a 500), so any error status means "not supported".
-        try:
-            return quick.chat.completions.create(model=model, messages=msg, temperature=0,
-                                                 **kwargs)
-        except openai.APIStatusError as exc:
-            log.info("probe %s rejected: %s", list(kwargs), exc)
-            return None
+    def attempt(msg=short_msg, required=False, **kwargs):
+        nonlocal uncertain
+        for i in range(PROBE_TRIES):
+            last = i == PROBE_TRIES - 1
+            try:
+                r = quick.chat.completions.create(model=model, messages=msg, temperature=0,
+                                                  **kwargs)
+                if not getattr(r, "choices", None):
+                    raise ValueError("a response without choices")
+                return r
+            except openai.APIStatusError as exc:
+                # Servers reject unknown options in different ways (llama.cpp answers an
+                # unsupported response_format with a 500): a status that persists means "not
+                # supported"; 429 and a first 5xx are asked again.
+                code = exc.status_code
+                if (code == 429 or code >= 500) and not last:
+                    time.sleep(_retry_after(exc, 0.5 * 2 ** i))
+                    continue
+                if code == 429:
+                    uncertain = True
+                log.info("probe %s rejected: %s", list(kwargs), exc)
+                if required and code >= 500:
+                    raise LLMCallFailed(f"the model server keeps failing ({code}): {exc}") \
+                        from None
+                return None
+            except Exception as exc:  # timeouts, dropped connections, unreadable bodies
+                log.warning("capability probe: %s; %s", type(exc).__name__,
+                            "giving up" if last else "retrying")
+                if last:
+                    if required:
+                        raise LLMCallFailed(f"the model server is unreachable: "
+                                            f"{type(exc).__name__}: {exc}") from None
+                    uncertain = True
+                    return None
+                time.sleep(0.5 * 2 ** i)
+        return None
 
-    r = attempt(long_msg, max_completion_tokens=5)
+    r = attempt(long_msg, required=True, max_completion_tokens=5)
     honours = bool(r and r.usage and r.usage.completion_tokens <= 6)
     limit = {"max_completion_tokens": 40} if honours else {"extra_body": {"max_tokens": 40}}
 
@@ -87,7 +126,15 @@ def probe(client, model: str) -> Capabilities:
     tools = bool(r and r.choices and r.choices[0].message.tool_calls)
     return Capabilities(model=model, honours_max_completion_tokens=honours,
                         json_schema=json_schema, json_object_schema=json_object,
-                        tool_calls=tools, probed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+                        tool_calls=tools, probed_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                        uncertain=uncertain)
+
+
+def _retry_after(exc, default: float) -> float:
+    try:
+        return min(float(exc.response.headers.get("retry-after", default)), 10.0)
+    except (AttributeError, TypeError, ValueError):
+        return default
 
 
 def cached_probe(client, model: str, cache_file: Path, key: str,
@@ -104,6 +151,9 @@ def cached_probe(client, model: str, cache_file: Path, key: str,
         data = {k: v for k, v in entries[key].items() if k != "structured_mode"}
         return Capabilities(**data)
     caps = probe(client, model)
+    if caps.uncertain:
+        log.warning("the capability probe hit transient errors; it will run again next time")
+        return caps
     entries[key] = caps.as_dict()
     cache["version"] = CACHE_VERSION
     atomic_write(cache_file, json.dumps(cache, indent=2))
