@@ -167,7 +167,8 @@ def test_sigkill_during_segment_leaves_no_half_file(segmented, tmp_path):
 def test_sigkill_during_generate_keeps_finished_personas(segmented, tmp_path, llm_server):
     ws = copy_of(segmented, tmp_path)
     env = {"PERSONA_LLM__BASE_URL": llm_server.base_url}
-    proc = spawn(ws, "generate", "--no-cache", env=env)
+    only = ("--only", "g1,g2,g3")  # three groups keep the test short; the kill lands after two
+    proc = spawn(ws, "generate", "--no-cache", *only, env=env)
     deadline = time.time() + 600
     while time.time() < deadline and len(list((ws / "personas").glob("persona-g*.json"))) < 2:
         time.sleep(0.5)
@@ -177,7 +178,7 @@ def test_sigkill_during_generate_keeps_finished_personas(segmented, tmp_path, ll
     assert len(done) >= 2
     for p in done:
         json.loads(p.read_text())  # whole files only
-    out = persona(ws, "--json", "generate", env=env)
+    out = persona(ws, "--json", "generate", *only, env=env)
     assert out.returncode == 0, out.stderr[-2000:]
     s = json.loads(out.stdout)
     assert s["kept"] >= len(done) and s["generated"] == s["personas"] - s["kept"]
@@ -267,11 +268,13 @@ def test_load_on_the_api(segmented, tmp_path, llm_server):
 
             def ask(i):
                 req = urllib.request.Request(f"{url}/ask", method="POST", data=json.dumps(
-                    {"question": f"Who complains about fees? ({i})"}).encode(),
+                    {"question": "Which users say the monthly fee is too expensive for a "
+                                 f"student budget? ({i})"}).encode(),
                     headers={"Content-Type": "application/json"})
                 t = time.perf_counter()
                 try:
                     with urllib.request.urlopen(req, timeout=300) as r:
+                        assert not json.loads(r.read())["thin"]  # so the model is asked
                         return r.status, time.perf_counter() - t
                 except urllib.error.HTTPError as e:
                     return e.code, time.perf_counter() - t
