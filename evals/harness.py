@@ -91,6 +91,7 @@ def run_eval(pipeline: EvalPipeline, data: Path, variants: list[Variant], run_di
                                              "degraded": gen.get("degraded"),
                                              "seconds": round(gen_seconds, 1),
                                              "label_agreement": run.extra.get("label_agreement")}
+    rows.extend(_claim_overlap(run_dir, variants, embed))
     if finalize is not None:
         finalize(summary, rows)
     summary["seconds"] = round(time.perf_counter() - started, 1)
@@ -160,6 +161,34 @@ def _score(run: RunContext) -> list[dict[str, Any]]:
                          overall.reason))
         for g, v in per_group.items():
             rows.append(row(run.variant, g, metric.name, metric.version, v, "per group"))
+    return rows
+
+
+def _claim_overlap(run_dir: Path, variants: list[Variant], embed) -> list[dict[str, Any]]:
+    """Claim stability between generations: each variant against the first (the first
+    against the second); needs two variants at the same level."""
+    from .metrics.overlap import NAME, VERSION, claim_overlap
+
+    if len(variants) < 2:
+        return []
+
+    def personas(v: Variant) -> dict[str, dict]:
+        out = {}
+        for p in (run_dir / "variants" / v.name / "personas").glob("persona-*.json"):
+            data = json.loads(p.read_text(encoding="utf-8"))
+            out[data.get("segment_id")] = data
+        return out
+
+    rows = []
+    for i, v in enumerate(variants):
+        other = variants[1] if i == 0 else variants[0]
+        if v.settings.get("level") != other.settings.get("level"):
+            continue
+        overall, per = claim_overlap(personas(v), personas(other), embed)
+        rows.append(row(v.name, None, NAME, VERSION, overall.value,
+                        f"against {other.name}: {overall.reason}"))
+        rows.extend(row(v.name, g, NAME, VERSION, x, f"against {other.name}")
+                    for g, x in per.items())
     return rows
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from agent.workspace import atomic_write
 
+SHARED_BETWEEN_VARIANTS = {"stability", "claim_overlap"}  # one value per pair: no winner
 LOWER_IS_BETTER = {"cost", "canary_leaks"}
 RESAMPLES = 1000
 
@@ -57,7 +58,7 @@ def winners(agg: dict[str, dict[str, dict[str, Any]]]) -> dict[str, str]:
     metrics = sorted({m for v in agg.values() for m in v})
     for m in metrics:
         cells = [(v, agg[v][m]) for v in agg if m in agg[v] and agg[v][m]["value"] is not None]
-        if len(cells) < 2:
+        if len(cells) < 2 or m in SHARED_BETWEEN_VARIANTS:
             continue
         lower = m in LOWER_IS_BETTER
         best_v, best = (min if lower else max)(cells, key=lambda c: c[1]["value"])
@@ -83,7 +84,7 @@ def write_reports(run_dir: Path, summary: dict[str, Any], rows: list[dict[str, A
     win = winners(agg)
     variants = list(agg)
     metrics = sorted({m for v in agg.values() for m in v},
-                     key=lambda m: (m in ("cost", "stability"), m))
+                     key=lambda m: (m in ("cost", "stability", "claim_overlap"), m))
     md = [f"# Eval {summary['run_id']}", "",
           f"Data: `{summary['data']}` · labels: {summary['label_col'] or '—'} · held out: "
           f"{summary['holdout']:.0%} per group · seed {summary['seed']} · segmentation "

@@ -163,3 +163,19 @@ def test_variants_and_specs(tmp_path):
     spec.write_text("variants: 3\n")
     with pytest.raises(InputError, match="variants"):
         load_spec(spec)
+
+
+def test_claim_overlap_between_two_generations():
+    from evals.metrics.overlap import claim_overlap
+
+    emb = BagOfWordsEmbedder().embed
+    same = claim_overlap(good(), copy.deepcopy(good()), emb)
+    assert same[0].value == 1.0 and same[1] == {"g1": 1.0, "g2": 1.0}
+    other = copy.deepcopy(good())
+    other["g2"]["goals"][0]["text"] = "they love the new dark mode"  # a different claim
+    moved = claim_overlap(good(), other, emb)
+    assert moved[1] == {"g1": 1.0, "g2": 0.0} and moved[0].value == 0.5
+    other["g1"]["goals"].append({**other["g1"]["goals"][0], "text": "they want a cheaper plan"})
+    half = claim_overlap(good(), other, emb)[1]["g1"]  # recall 1, precision 1/2
+    assert half == pytest.approx(2 / 3)
+    assert claim_overlap({"g1": None}, {"g1": None}, emb)[0].value is None
