@@ -41,9 +41,10 @@ def groups_by_record(cli, ws, tmp_path):
     return {r["id"]: r for r in rows}
 
 
-def test_run_recovers_the_planted_groups(tmp_path, cli, copy_demo):
-    ws = tmp_path / "ws"
-    r = cli("-w", ws, "--json", "run", copy_demo)
+def test_segment_recovers_the_planted_groups(tmp_path, cli, copy_demo):
+    ws = tmp_path / "ws"  # (`persona run` as a whole is tested in test_persona_e2e)
+    assert cli("-w", ws, "ingest", copy_demo).code == 0
+    r = cli("-w", ws, "--json", "segment")
     assert r.code == 0, r.stderr
     seg = json.loads((ws / "segments.json").read_text())
     assert 5 <= seg["counts"]["groups"] <= 12
