@@ -76,7 +76,9 @@ def load_group(store: ChromaStore, level: str, group_id: str, info: dict[str, An
         vecs.append(item["embedding"])
         metas.append(m)
     order = np.argsort(np.asarray(ids, dtype=object).astype(str)) if ids else np.array([], int)
-    vectors = np.asarray(vecs, dtype=np.float32).reshape(len(ids), -1)
+    # (a group whose every text was flagged or held out has no rows: shape (0, 0))
+    vectors = (np.asarray(vecs, dtype=np.float32).reshape(len(ids), -1) if ids
+               else np.zeros((0, 0), dtype=np.float32))
     return GroupData(group_id, level, [ids[i] for i in order], [texts[i] for i in order],
                      vectors[order] if len(ids) else vectors, [metas[i] for i in order], info,
                      corpus_size, sorted(flagged), held_out)
