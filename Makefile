@@ -29,7 +29,7 @@ lint: install
 	$(BIN)/ruff check .
 
 test: install lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --junitxml=tests/artifacts/junit.xml
 
 bench: install
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[bench]"

@@ -17,6 +17,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTCOMES = ROOT / "tests" / "artifacts" / "reliability.jsonl"
+JUNIT = ROOT / "tests" / "artifacts" / "junit.xml"
 SUITES = {
     "fuzzed ingestion": ("tests/test_fuzz_ingest.py", "hypothesis: random bytes in 6 formats, "
                          "5 encodings, ragged CSV, nested/huge JSON, mixed scripts, NUL bytes, "
@@ -44,7 +45,8 @@ def main() -> None:
     args = ap.parse_args()
     rows = []
     if args.from_artifacts:
-        rows = [json.loads(x) for x in OUTCOMES.read_text().splitlines()]
+        rows = suite_rows(JUNIT) if JUNIT.exists() else []
+        rows += [json.loads(x) for x in OUTCOMES.read_text().splitlines()]
         write(rows)
         return
     OUTCOMES.unlink(missing_ok=True)
@@ -66,6 +68,31 @@ def main() -> None:
         rows.append({"area": "faults and crashes", "tried": "tests/test_reliability.py",
                      "cases": "", "outcome": "FAILED: " + out.stdout[-500:]})
     write(rows)
+
+
+def suite_rows(junit: Path) -> list[dict]:
+    """One row per SUITES entry from a JUnit XML report of a whole test run (`make test`
+    writes tests/artifacts/junit.xml)."""
+    import xml.etree.ElementTree as ET
+
+    cases = []
+    for case in ET.parse(junit).iter("testcase"):
+        path = case.get("classname", "").replace(".", "/")
+        failed = any(case.find(tag) is not None for tag in ("failure", "error"))
+        skipped = case.find("skipped") is not None
+        cases.append((f"{path}.py::{case.get('name')}", failed, skipped))
+    rows = []
+    for area, (target, tried) in SUITES.items():
+        mine = [c for c in cases if c[0] == target or c[0].startswith(
+            target + ("[" if "::" in target else "::"))]
+        if not mine:
+            continue
+        bad = sum(f for _, f, _ in mine)
+        skipped = sum(s for _, _, s in mine)
+        rows.append({"area": area, "tried": tried, "cases": f"{len(mine)} tests",
+                     "outcome": (f"FAILED: {bad} of {len(mine)}" if bad else
+                                 f"survived (all passed{f', {skipped} skipped' if skipped else ''})")})
+    return rows
 
 
 def write(rows: list[dict]) -> None:
