@@ -138,17 +138,19 @@ def test_demo_personas_are_valid_grounded_and_cover_every_planted_group(demo):
     assert "tokens" in demo["stderr"] and "deck" in demo["stderr"]
 
 
-def everything_written(ws: Path) -> str:
-    """Every file in the workspace (stored texts included), as one string."""
+def everything_written(ws: Path, stored: bool = True) -> str:
+    """Every file in the workspace as one string; ``stored=False`` leaves out the Chroma
+    store, where a hostile text is kept verbatim as data (flagged, never sent to a model)."""
     return "\n".join(p.read_bytes().decode("utf-8", errors="ignore")
-                     for p in sorted(ws.rglob("*")) if p.is_file())
+                     for p in sorted(ws.rglob("*"))
+                     if p.is_file() and (stored or "chroma" not in p.relative_to(ws).parts))
 
 
 def test_hostile_texts_are_flagged_and_the_canary_appears_nowhere(demo):
     ws, canary = demo["ws"], demo["canary"]
     assert len(HOSTILE) >= 20
     assert demo["first"]["ingest"]["flagged"] >= 15
-    assert canary not in everything_written(ws) + demo["stderr"]
+    assert canary not in everything_written(ws, stored=False) + demo["stderr"]
     personas = read_personas(ws / "personas")  # every persona is schema-valid
     assert sum(p.provenance.flagged_texts_excluded for p in personas) >= 15
     html = (ws / "deck" / "index.html").read_text(encoding="utf-8")
