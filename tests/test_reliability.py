@@ -130,7 +130,12 @@ def test_sigkill_during_ingest_loses_and_duplicates_nothing(tmp_path, seed):
     data = big_csv(tmp_path / "big.csv", 4000, seed)
     ws = tmp_path / "ws"
     proc = spawn(ws, "ingest", data, "--embedder", "minilm")
-    time.sleep(random.Random(seed).uniform(4, 9))
+    db = ws / "chroma" / "chroma.sqlite3"
+    deadline = time.time() + 300  # wait for the first block's writes, then kill mid-stream
+    while time.time() < deadline and proc.poll() is None and (
+            not db.exists() or db.stat().st_size < 2_000_000):
+        time.sleep(0.05)
+    time.sleep(random.Random(seed).uniform(0, 1.5))
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     partial = count_records(ws) if (ws / "chroma").exists() else 0
@@ -140,6 +145,7 @@ def test_sigkill_during_ingest_loses_and_duplicates_nothing(tmp_path, seed):
     assert s["read"] == s["added"] + s["unchanged"] + s["duplicates"] + s["rejected"]
     assert count_records(ws) == 4000
     assert s["unchanged"] == partial
+    assert partial < 4000, partial  # killed after writing began (the store had grown), before the end
     outcome("crash safety", f"SIGKILL during ingest of 4,000 rows (after {partial} stored)", 1,
             "survived: rerun stored the rest; 4,000 records, none lost or duplicated")
 
