@@ -152,7 +152,12 @@ def test_hostile_texts_are_flagged_and_the_canary_appears_nowhere(demo):
     assert demo["first"]["ingest"]["flagged"] >= 15
     assert canary not in everything_written(ws, stored=False) + demo["stderr"]
     personas = read_personas(ws / "personas")  # every persona is schema-valid
-    assert sum(p.provenance.flagged_texts_excluded for p in personas) >= 15
+    # flagged texts are left out of every persona; when they cluster into a group of their
+    # own, that group has nothing left to write about and gets no persona at all
+    excluded = sum(p.provenance.flagged_texts_excluded for p in personas)
+    written = {p.segment_id for p in personas}
+    groups = json.loads((ws / "segments.json").read_text(encoding="utf-8"))["groups"]
+    assert excluded + sum(g["size"] for g in groups if g["id"] not in written) >= 15
     html = (ws / "deck" / "index.html").read_text(encoding="utf-8")
     for raw in ("<script", "<img", "<iframe", "javascript:", "onerror="):
         assert raw not in html.replace("&lt;", "")
