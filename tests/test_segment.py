@@ -37,6 +37,29 @@ def test_same_records_in_any_order_give_identical_segments():
     assert np.array_equal(a.parents[perm], b.parents)
 
 
+def test_rows_already_sorted_by_id_are_not_copied():
+    from vectorstore.segment.methods import _sorted_rows
+
+    _, x, _ = blobs(n=50)
+    assert np.shares_memory(_sorted_rows(x, np.arange(50)), x)  # 1.5 GB saved at 1M
+    order = np.random.default_rng(0).permutation(50)
+    moved = _sorted_rows(x, order)
+    assert not np.shares_memory(moved, x) and np.array_equal(moved, x[order])
+
+
+def test_graph_built_in_slices_is_the_same_graph(monkeypatch):
+    from vectorstore.segment import graph
+    from vectorstore.segment.knn import knn
+
+    _, x, _ = blobs(n=300)
+    idx, sim = knn(x, 10)
+    whole = graph.knn_graph(idx, sim, "squared")
+    monkeypatch.setattr(graph, "EDGE_SLICE", 7)
+    sliced = graph.knn_graph(idx, sim, "squared")
+    assert whole.get_edgelist() == sliced.get_edgelist() and whole.ecount() > 300
+    assert whole.es["weight"] == sliced.es["weight"]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("exact_limit", [30_000, 5_000])  # exact kNN, then hnswlib
 def test_determinism_on_20k_records_exact_and_approximate(exact_limit):

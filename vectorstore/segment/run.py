@@ -46,7 +46,9 @@ def load_records(store: ChromaStore, progress: Progress | None = None) -> Loaded
         raise InputError(f"collection {store.name!r} has no records; run `persona ingest FILE` "
                          "first")
     items.sort(key=lambda it: it["id"])
-    vectors = np.asarray([it["embedding"] for it in items], dtype=np.float32)
+    vectors = np.empty((len(items), len(items[0]["embedding"])), dtype=np.float32)
+    for i, it in enumerate(items):  # fill in place and let go of the per-record arrays
+        vectors[i] = it.pop("embedding")
     return Loaded([it["id"] for it in items], vectors, [it["document"] or "" for it in items],
                   [it["metadata"] or {} for it in items])
 
