@@ -54,6 +54,10 @@ def test_100_rows_with_5_bad(tmp_path, store, hash_embedder):
     assert store.count() == 95
     assert sorted(r for r, _ in rejects) == [5, 22, 43, 64, 101]  # file line numbers
     assert all(why for _, why in rejects)
+    # the summary says where the time went, and the phases fit inside the total
+    t = s.as_dict()["timings"]
+    assert {"read_prepare", "lookup", "embed", "write"} <= set(t), t
+    assert all(v >= 0 for v in t.values()) and sum(s.timings.values()) <= s.seconds + 1e-6
 
 
 def test_reingest_is_idempotent_and_insert_at_top_adds_one(tmp_path, store, hash_embedder):

@@ -70,6 +70,9 @@ class IngestSummary:
     redactions: Counter = field(default_factory=Counter)
     languages: Counter = field(default_factory=Counter)
     seconds: float = 0.0
+    #: where the seconds went: reading and preparing rows, duplicate lookups, embedding,
+    #: Chroma writes (the rest is bookkeeping)
+    timings: Counter = field(default_factory=Counter)
 
     def balanced(self) -> bool:
         return self.read == (self.added + self.updated + self.unchanged + self.duplicates
@@ -83,7 +86,8 @@ class IngestSummary:
                 "chunked_rows": self.chunked_rows, "flagged": self.flagged,
                 "redactions": dict(self.redactions),
                 "languages": dict(self.languages.most_common()),
-                "seconds": round(self.seconds, 2)}
+                "seconds": round(self.seconds, 2),
+                "timings": {k: round(v, 2) for k, v in self.timings.items()}}
 
 
 def open_inputs(paths: Sequence[str | Path], options: IngestOptions
@@ -158,6 +162,7 @@ class Ingestor:
         state = _FileState(source=source, by_id=plan.id is not None)
         rows = f.rows()
         while True:
+            started = time.perf_counter()
             block = list(islice(rows, self.options.block_rows))
             if not block:
                 break
@@ -169,10 +174,16 @@ class Ingestor:
                     self._reject(f, row, result)
                 else:
                     candidates.append(result)
+            self._timed("read_prepare", started)
             self._write_block(f, state, candidates)
             self.on_progress(str(f.path), f.bytes_done, f.total_bytes, self.summary.read)
         if self.options.sync:
             self._sync(state)
+
+    def _timed(self, phase: str, started: float) -> float:
+        now = time.perf_counter()
+        self.summary.timings[phase] += now - started
+        return now
 
     def _reject(self, f: InputFile, row: Row, reason: str) -> None:
         self.summary.rejected += 1
@@ -196,6 +207,7 @@ class Ingestor:
             keyed.append((c, rid, key))
         if not keyed:
             return
+        started = time.perf_counter()
         known = self.store.metadata_by_id(list({rid for _, rid, _ in keyed}))
         unknown_hashes = [c.hash for c, rid, _ in keyed if rid not in known]
         by_hash: dict[str, tuple[str, dict]] = {}
@@ -203,6 +215,7 @@ class Ingestor:
             found = self.store.find("text_hash", unknown_hashes)
             for rid in sorted(found):
                 by_hash.setdefault(found[rid]["text_hash"], (rid, found[rid]))
+        self._timed("lookup", started)
 
         new: dict[str, tuple[Candidate, dict]] = {}      # rid → (candidate, metadata)
         reembed: dict[str, tuple[Candidate, dict]] = {}   # rid → text changed in place
@@ -252,8 +265,10 @@ class Ingestor:
             self.summary.languages[c.lang] += 1
         self._embed_and_write(new, reembed, known)
         if changed:
+            started = time.perf_counter()
             ids = list(changed)
             self.store.update_metadata(ids, [changed[i] for i in ids])
+            self._timed("write", started)
 
     def _embed_and_write(self, new: dict, reembed: dict, known: dict) -> None:
         """Embed and store new and changed texts, chunk by chunk.
@@ -284,7 +299,9 @@ class Ingestor:
                                     chunk_count=None)
                 rows.append((rid, pieces[0], meta, fresh))
         if rows:
+            started = time.perf_counter()
             vectors = self.embedder.embed([text for _, text, _, _ in rows])
+            started = self._timed("embed", started)
             added = [i for i, row in enumerate(rows) if row[3]]
             rest = [i for i, row in enumerate(rows) if not row[3]]
             # Later chunks and changed texts first (upsert), then brand-new first records
@@ -293,9 +310,12 @@ class Ingestor:
                 if idx:
                     write([rows[i][0] for i in idx], vectors[idx], [rows[i][1] for i in idx],
                           [rows[i][2] for i in idx])
+            self._timed("write", started)
             self.summary.records_written += len(rows)
         if stale:
+            started = time.perf_counter()
             self.store.delete(stale)
+            self._timed("write", started)
             self.summary.records_deleted += len(stale)
 
     def _metadata(self, c: Candidate, source: str, key: str) -> dict:

@@ -156,7 +156,12 @@ def print_ingest(app: AppContext, r: dict[str, Any]) -> None:
     if r["languages"]:
         c.print("  languages (new texts): " + ", ".join(f"{k} {v}" for k, v in
                                                         list(r["languages"].items())[:8]))
-    c.print(f"  embedder {r['embedder']}, {r['seconds']} s")
+    t = r.get("timings") or {}
+    parts = ", ".join(f"{name} {t[key]:.1f} s" for key, name in
+                      (("embed", "embedding"), ("write", "Chroma writes"),
+                       ("read_prepare", "reading + cleaning"), ("lookup", "duplicate lookups"))
+                      if key in t)
+    c.print(f"  embedder {r['embedder']}, {r['seconds']} s" + (f" ({parts})" if parts else ""))
     if r.get("rejects_file"):
         c.print(f"  {r['rejected']} rejected rows listed in {r['rejects_file']}")
     if r.get("warning"):
