@@ -47,6 +47,15 @@ def test_rows_already_sorted_by_id_are_not_copied():
     assert not np.shares_memory(moved, x) and np.array_equal(moved, x[order])
 
 
+def test_row_mean_in_blocks_matches_numpy():
+    from vectorstore.segment.outliers import row_mean
+
+    _, x, _ = blobs(n=500)
+    rows = np.random.default_rng(2).permutation(500)[:333]
+    assert np.allclose(row_mean(x, rows, block=50), x[rows].mean(axis=0), atol=1e-6)
+    assert np.array_equal(row_mean(x, rows[:40], block=50), x[rows[:40]].mean(axis=0))
+
+
 def test_graph_built_in_slices_is_the_same_graph(monkeypatch):
     from vectorstore.segment import graph
     from vectorstore.segment.knn import knn

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .outliers import row_mean
 from .types import UNASSIGNED
 
 RESOLUTIONS = tuple(np.round(np.geomspace(0.02, 4.0, 40), 4))
@@ -74,7 +75,7 @@ def _merge_closest(memb: np.ndarray, labels: np.ndarray, segs: list[int], vector
     cents = []
     for g in groups:
         members = [s for s, m in zip(segs, memb.tolist(), strict=True) if m == g]
-        c = vectors[np.isin(labels, members)].mean(axis=0)
+        c = row_mean(vectors, np.flatnonzero(np.isin(labels, members)))
         cents.append(c / max(float(np.linalg.norm(c)), 1e-12))
     tree = linkage(np.asarray(cents, dtype=np.float64), method="average", metric="cosine")
     merged = fcluster(tree, t=max_groups, criterion="maxclust")

@@ -13,6 +13,7 @@ import numpy as np
 from .types import UNASSIGNED
 
 MAX_PASSES = 5
+BLOCK = 32_768  # rows copied at a time when a computation touches most of the corpus
 
 
 def default_min_size(n: int) -> int:
@@ -29,9 +30,19 @@ def members_by_label(labels: np.ndarray) -> dict[int, np.ndarray]:
             zip(values, starts, [*starts[1:], len(labels)], strict=True)}
 
 
+def row_mean(vectors: np.ndarray, rows: np.ndarray, block: int = BLOCK) -> np.ndarray:
+    """``vectors[rows].mean(axis=0)`` without copying more than ``block`` rows at a time."""
+    if len(rows) <= block:
+        return vectors[rows].mean(axis=0)
+    total = np.zeros(vectors.shape[1], dtype=np.float64)
+    for s in range(0, len(rows), block):
+        total += vectors[rows[s:s + block]].sum(axis=0, dtype=np.float64)
+    return (total / len(rows)).astype(vectors.dtype)
+
+
 def centroids(labels: np.ndarray, vectors: np.ndarray, ids: list[int]) -> np.ndarray:
     groups = members_by_label(labels)
-    c = np.stack([vectors[groups[i]].mean(axis=0) for i in ids])
+    c = np.stack([row_mean(vectors, groups[i]) for i in ids])
     return c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
 
 
@@ -86,8 +97,12 @@ def _attach_by_neighbours(labels, idx, sim, big_set, floor) -> bool:
 def _attach_by_centroid(labels, vectors, big, far_quantile) -> np.ndarray:
     big_arr = np.array(sorted(big))
     cents = centroids(labels, vectors, big_arr.tolist())
-    in_big = np.isin(labels, big_arr)
-    own = np.einsum("ij,ij->i", vectors[in_big], cents[np.searchsorted(big_arr, labels[in_big])])
+    rows = np.flatnonzero(np.isin(labels, big_arr))
+    own = np.empty(len(rows), dtype=np.float32)
+    for s in range(0, len(rows), BLOCK):  # each text's similarity to its own centroid
+        r = rows[s:s + BLOCK]
+        own[s:s + BLOCK] = np.einsum("ij,ij->i", vectors[r],
+                                     cents[np.searchsorted(big_arr, labels[r])])
     floor = float(np.quantile(own, far_quantile))
     groups = members_by_label(labels)
     rest = sorted(lab for lab in groups if lab != UNASSIGNED and lab not in set(big))
