@@ -334,3 +334,19 @@ def test_held_out_records_never_become_evidence_or_quotes(tmp_path):
         assert used and not used & held
         assert p.size.texts == len([i for i in store.find("parent_id", [p.segment_id])
                                     if i not in held])
+
+
+def test_sub_segment_quotes_skip_texts_left_out_of_the_group():
+    from agent.persona.group import GroupData
+    from agent.persona.writer import sub_segments
+
+    group = GroupData(id="g1", level="group", ids=["a", "b"],
+                      texts=["the fee is too high for students", "cheaper plan for students"],
+                      vectors=np.eye(2, dtype=np.float32), metas=[{}, {}],
+                      info={"segments": ["s1", "s2"]}, corpus_size=4, flagged_ids=["h"])
+    segments = {"segments": [  # "h" (flagged, so not in the group) is s1's most central text
+        {"id": "s1", "size": 2, "share": 0.5, "keywords": ["fee"], "central_ids": ["h", "b"]},
+        {"id": "s2", "size": 1, "share": 0.25, "keywords": [], "central_ids": ["h"]}]}
+    subs = {s.id: s for s in sub_segments(group, segments)}
+    assert subs["s1"].quote.doc_id == "b" and subs["s1"].quote.text == "cheaper plan for students"
+    assert subs["s2"].quote is None

@@ -205,7 +205,7 @@ class PersonaGenerator:
             summary=written.summary, size=Size(texts=group.size, users=group.users()),
             share=round(group.size / max(self.segments.get("records", 1), 1), 4),
             **written.claims, quotes=written.quotes, keywords=group.info.get("keywords", []),
-            sub_segments=sub_segments(group, self.segments, self._fetch_text),
+            sub_segments=sub_segments(group, self.segments),
             differentiators=differentiators(group, peers, language), language=language,
             degraded=reason is not None, degraded_reason=reason,
             provenance=Provenance(
@@ -261,10 +261,6 @@ class PersonaGenerator:
             c /= max(float(np.linalg.norm(c)), 1e-12)
             out.append((x["id"], x.get("keywords", []), float(c @ group.centroid)))
         return sorted(out, key=lambda p: -p[2])
-
-    def _fetch_text(self, doc_id: str) -> str | None:
-        got = self.store.get(ids=[doc_id], include=["documents"])
-        return got["documents"][0] if got["ids"] else None
 
     def _remove_orphans(self, current: set[str] | None) -> None:
         if current is None or not self.out_dir.exists():

@@ -241,11 +241,17 @@ def _keyword_line(keywords: list[str], language: str) -> str:
     return "Often mention " + ", ".join(keywords[:5])
 
 
-def sub_segments(group: GroupData, segments: dict[str, Any], fetch_text) -> list[SubSegment]:
-    """The fine segments inside a group, with size, keywords and one verbatim quote."""
+def sub_segments(group: GroupData, segments: dict[str, Any]) -> list[SubSegment]:
+    """The fine segments inside a group, with size, keywords and one verbatim quote.
+
+    The quote is the segment's most central text among the group's usable ones: texts that
+    read as instructions to a model, and held-out texts, were left out of the group and are
+    never quoted.
+    """
     if group.level != "group":
         return []
     by_id = {s["id"]: s for s in segments["segments"]}
+    usable = set(group.ids)
     out = []
     for sid in group.info.get("segments", []):
         s = by_id.get(sid)
@@ -253,9 +259,9 @@ def sub_segments(group: GroupData, segments: dict[str, Any], fetch_text) -> list
             continue
         quote = None
         for doc_id in s.get("central_ids", []):
-            text = fetch_text(doc_id)
-            if text:
-                quote = Quote(text=quote_from(text, 200), doc_id=doc_id)
+            if doc_id in usable and group.texts[group.index(doc_id)]:
+                quote = Quote(text=quote_from(group.texts[group.index(doc_id)], 200),
+                              doc_id=doc_id)
                 break
         out.append(SubSegment(id=sid, size=s["size"], share=s["share"],
                               keywords=s.get("keywords", [])[:6], quote=quote))
