@@ -259,9 +259,9 @@ def sub_segments(group: GroupData, segments: dict[str, Any]) -> list[SubSegment]
             continue
         quote = None
         for doc_id in s.get("central_ids", []):
-            if doc_id in usable and group.texts[group.index(doc_id)]:
-                quote = Quote(text=quote_from(group.texts[group.index(doc_id)], 200),
-                              doc_id=doc_id)
+            text = group.texts[group.index(doc_id)] if doc_id in usable else ""
+            if text:
+                quote = Quote(text=quote_from(text, 200), doc_id=doc_id)
                 break
         out.append(SubSegment(id=sid, size=s["size"], share=s["share"],
                               keywords=s.get("keywords", [])[:6], quote=quote))

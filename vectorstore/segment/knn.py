@@ -57,15 +57,9 @@ def _hnsw(x: np.ndarray, k: int, seed: int, threads: int) -> tuple[np.ndarray, n
     labels = labels.astype(np.int64)
     sims = (1.0 - dist).astype(np.float32)
     del dist
-    # Drop each row's own index (usually, not always, in the first column) and keep the
-    # first k of the rest, vectorised: a stable sort moves the kept columns to the front.
+    # Drop each row's own index (usually, not always, in the first column; an exact
+    # duplicate can come first) and keep the first k of the rest: the k + 1 distinct labels
+    # hnswlib returns always leave at least k. A stable sort moves the kept columns forward.
     keep = labels != np.arange(n)[:, None]
     front = np.argsort(~keep, axis=1, kind="stable")[:, :k]
-    out_idx = np.take_along_axis(labels, front, axis=1)
-    out_sim = np.take_along_axis(sims, front, axis=1)
-    short = np.flatnonzero(keep.sum(axis=1) < k)
-    for i in short:  # duplicates of i crowded it out; pad with the farthest found
-        row, rs = labels[i][keep[i]], sims[i][keep[i]]
-        out_idx[i] = np.pad(row, (0, k - len(row)), mode="edge")
-        out_sim[i] = np.pad(rs, (0, k - len(rs)), mode="edge")
-    return out_idx, out_sim
+    return np.take_along_axis(labels, front, axis=1), np.take_along_axis(sims, front, axis=1)
