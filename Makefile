@@ -5,6 +5,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 DEMO_CORPUS := examples/app_reviews.csv
+# everything but the `group` column: the ground truth is never ingested
+DEMO_META := rating,channel,date
 
 .PHONY: install demo test lint bench clean
 
@@ -23,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 install: $(STAMP)
 
 demo: install
-	$(BIN)/persona run $(DEMO_CORPUS)
+	$(BIN)/persona run $(DEMO_CORPUS) --meta-cols $(DEMO_META)
 
 lint: install
 	$(BIN)/ruff check .

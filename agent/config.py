@@ -62,6 +62,8 @@ class IngestConfig(_Section):
 
 
 class PersonaConfig(_Section):
+    level: Literal["group", "segment"] = Field(
+        "group", description="one persona per parent group, or per fine segment")
     min_persona_size: int = Field(5, ge=1)
     min_support: int = Field(3, ge=1, description="supporting texts a claim needs")
     support_threshold: float | None = Field(

@@ -65,9 +65,9 @@ def main() -> None:
     from fastapi.testclient import TestClient
 
     from agent.api.app import create_app
-    from agent.cli.context import AppContext
     from agent.config import load_settings
     from agent.llm.server import LocalLLMServer
+    from agent.project import build_project
 
     with LocalLLMServer(threads=2) as server:
         env = {"PERSONA_LLM__BASE_URL": server.base_url}
@@ -77,8 +77,8 @@ def main() -> None:
             r = cli(ws, "--json", "ask", q, env=env)
             cold.append(time.perf_counter() - t)
             assert r.returncode == 0, r.stderr[-2000:]
-        app = AppContext(load_settings(ws, llm={"base_url": server.base_url}))
-        client = TestClient(create_app(app))
+        project = build_project(load_settings(ws, llm={"base_url": server.base_url}))
+        client = TestClient(create_app(project))
         client.post("/ask", json={"question": QUESTIONS[0]})  # warm-up: engine and model
         warm = []
         for q in QUESTIONS:

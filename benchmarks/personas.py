@@ -50,20 +50,20 @@ def persona(ws: Path, *args: str, env: dict) -> dict:
 def naive(ws: Path, base_url: str, model: str, sample: int, seed: int) -> dict:
     import openai
 
-    from agent.cli.context import AppContext
     from agent.config import load_settings
     from agent.persona.evidence import SupportCounter, is_verbatim, support_threshold
     from agent.persona.group import load_group
+    from agent.project import build_project
 
-    app = AppContext(load_settings(ws))
-    segments = json.loads((ws / "segments.json").read_text())
-    emb = app.embedder_for_store()
-    counter = SupportCounter(emb, support_threshold(segments["embedder"]))
+    project = build_project(load_settings(ws))
+    segments = project.artifacts.require_segmentation()
+    emb = project.providers.store_embedder()
+    counter = SupportCounter(emb, support_threshold(segments.embedder))
     client = openai.OpenAI(base_url=base_url, api_key="none", timeout=600, max_retries=0)
     rng = random.Random(seed)
     rows = []
-    for g in segments["groups"]:
-        group = load_group(app.store(), "group", g["id"], g, segments["records"])
+    for g in segments.groups:
+        group = load_group(project.providers.store(), "group", g.id, g, segments.records)
         if group.size < 5:
             continue
         texts = rng.sample(group.texts, min(sample, group.size))
@@ -80,7 +80,7 @@ def naive(ws: Path, base_url: str, model: str, sample: int, seed: int) -> dict:
             content, usage = r.choices[0].message.content, r.usage
             data = json.loads(content)
             ok = True
-        except Exception:  # a failed or unparseable answer is a result too
+        except Exception:
             data, usage, ok = {}, None, False
         seconds = time.perf_counter() - started
         quotes = [q for q in data.get("quotes", []) if isinstance(q, str)]
@@ -102,16 +102,16 @@ def naive(ws: Path, base_url: str, model: str, sample: int, seed: int) -> dict:
 
 
 def personakit_scores(ws: Path, gen: dict) -> dict:
-    from agent.cli.context import AppContext
     from agent.config import load_settings
     from agent.persona.evidence import is_verbatim
-    from agent.persona.generate import read_personas
+    from agent.project import build_project
 
-    app = AppContext(load_settings(ws))
-    personas = read_personas(ws / "personas")
+    project = build_project(load_settings(ws))
+    personas = project.artifacts.personas()
     quotes = verbatim = claims = 0
     for p in personas:
-        got = app.store().get(where={"parent_id": p.segment_id}, include=["documents"])
+        got = project.providers.store().get(where={"parent_id": p.subject_id},
+                                            include=["documents"])
         docs = dict(zip(got["ids"], got["documents"], strict=True))
         for q in p.quotes:
             quotes += 1

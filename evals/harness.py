@@ -16,8 +16,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from pydantic import ValidationError
 
+from agent.persona.results import GenerateResult
+from agent.persona.schema import Persona, load_persona
 from agent.workspace import atomic_write
+from vectorstore.segment.artifact import Level, SegmentationRun
 
 from .holdout import hold_out
 from .metrics.base import GroupCase, RunContext
@@ -35,14 +39,17 @@ class Record:
 
 
 class EvalPipeline(Protocol):
-    def prepare(self, data: Path, label_col: str | None, seed: int) -> dict[str, Any]: ...
+    """What the harness needs from the application layer (``agent.project.evaluate``)."""
+
+    def prepare(self, data: Path | None, label_col: str | None, seed: int
+                ) -> SegmentationRun: ...
     def records(self, level: str, label_col: str | None) -> list[Record]: ...
     def segment_labels(self, seed: int) -> dict[str, str]: ...
-    def generate(self, variant: Variant, exclude: set[str], out_dir: Path) -> dict[str, Any]: ...
+    def generate(self, variant: Variant, exclude: set[str], out_dir: Path) -> GenerateResult: ...
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
-def run_eval(pipeline: EvalPipeline, data: Path, variants: list[Variant], run_dir: Path,
+def run_eval(pipeline: EvalPipeline, data: Path | None, variants: list[Variant], run_dir: Path,
              label_col: str | None = None, holdout: float = 0.2, seed: int = 42,
              stability: bool = True, progress: Callable[[str], None] | None = None,
              finalize: Callable[[dict[str, Any], list[dict[str, Any]]], None] | None = None
@@ -58,16 +65,17 @@ def run_eval(pipeline: EvalPipeline, data: Path, variants: list[Variant], run_di
     segments = pipeline.prepare(data, label_col, seed)
     embed = _cached(pipeline.embed)
     rows: list[dict[str, Any]] = []
-    summary: dict[str, Any] = {"run_id": run_dir.name, "data": str(data), "label_col": label_col,
-                               "holdout": holdout, "seed": seed,
-                               "segmentation_run": segments.get("run_id"),
+    summary: dict[str, Any] = {"run_id": run_dir.name,
+                               "data": str(data) if data else "the workspace's own records",
+                               "label_col": label_col, "holdout": holdout, "seed": seed,
+                               "segmentation_run": segments.run_id,
                                "variants": {}, "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     stability_ari = None
     if stability:
         say("stability: a second segmentation with another seed")
         stability_ari = _stability(pipeline, seed)
     for variant in variants:
-        level = "segment" if variant.settings.get("level") == "fine" else "group"
+        level = Level.parse(variant.settings.get("level", "group"))
         records = pipeline.records(level, label_col)
         members: dict[str, list[str]] = {}
         for r in records:
@@ -87,9 +95,14 @@ def run_eval(pipeline: EvalPipeline, data: Path, variants: list[Variant], run_di
                             f"ARI {stability_ari:.3f} between segmentations with seeds {seed} "
                             f"and {seed + 1}"))
         summary["variants"][variant.name] = {"settings": variant.describe(),
-                                             "personas": gen.get("personas"),
-                                             "degraded": gen.get("degraded"),
+                                             "personas": gen.personas,
+                                             "degraded": gen.degraded,
                                              "seconds": round(gen_seconds, 1),
+                                             "options": gen.options,
+                                             "llm_calls": gen.llm_calls,
+                                             "prompt_tokens": gen.prompt_tokens,
+                                             "completion_tokens": gen.completion_tokens,
+                                             "estimated_cost_usd": gen.estimated_cost_usd,
                                              "label_agreement": run.extra.get("label_agreement")}
     rows.extend(_claim_overlap(run_dir, variants, embed))
     if finalize is not None:
@@ -119,21 +132,41 @@ def _cached(embed):
     return run
 
 
+def parse_persona(text: str) -> tuple[Persona | None, str | None]:
+    """A persona file's content as a :class:`Persona`, or None and why it is not one."""
+    try:
+        return load_persona(text), None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        return None, f"invalid at {'.'.join(map(str, first['loc']))}: {first['msg']}"
+    except ValueError as exc:
+        return None, f"not JSON: {exc}"
+
+
+def load_personas(personas_dir: Path) -> tuple[dict[str, Persona], dict[str, str]]:
+    """The personas of a generation by the id they describe, and why files did not load."""
+    personas, errors = {}, {}
+    for path in sorted(personas_dir.glob("persona-*.json")):
+        p, error = parse_persona(path.read_text(encoding="utf-8"))
+        if p is None:
+            errors[path.stem.removeprefix("persona-")] = error
+        else:
+            personas[p.subject_id] = p
+    return personas, errors
+
+
 def _context(variant: Variant, records: list[Record], held: set[str], personas_dir: Path,
-             embed, gen: dict[str, Any], seconds: float) -> RunContext:
-    personas = {}
-    for p in personas_dir.glob("persona-*.json"):
-        data = json.loads(p.read_text(encoding="utf-8"))
-        personas[data.get("segment_id")] = data
+             embed, gen, seconds: float) -> RunContext:
+    personas, errors = load_personas(personas_dir)
     by_group: dict[str, list[Record]] = {}
     for r in records:
         by_group.setdefault(r.group, []).append(r)
     cases = [GroupCase(variant.name, g, personas.get(g),
                        {r.id: r.text for r in rs if r.id not in held},
-                       {r.id: r.text for r in rs if r.id in held}, len(rs))
+                       {r.id: r.text for r in rs if r.id in held}, len(rs), errors.get(g))
              for g, rs in sorted(by_group.items())]
-    usage = {k: gen.get(k, 0) for k in ("llm_calls", "prompt_tokens", "completion_tokens",
-                                        "estimated_cost_usd")}
+    usage = {k: getattr(gen, k, 0) for k in ("llm_calls", "prompt_tokens", "completion_tokens",
+                                             "estimated_cost_usd")}
     usage["seconds"] = round(seconds, 1)
     return RunContext(variant.name, cases, embed,
                       {r.id: r.text for r in records if r.id not in held},
@@ -172,12 +205,8 @@ def _claim_overlap(run_dir: Path, variants: list[Variant], embed) -> list[dict[s
     if len(variants) < 2:
         return []
 
-    def personas(v: Variant) -> dict[str, dict]:
-        out = {}
-        for p in (run_dir / "variants" / v.name / "personas").glob("persona-*.json"):
-            data = json.loads(p.read_text(encoding="utf-8"))
-            out[data.get("segment_id")] = data
-        return out
+    def personas(v: Variant) -> dict[str, Persona]:
+        return load_personas(run_dir / "variants" / v.name / "personas")[0]
 
     rows = []
     for i, v in enumerate(variants):

@@ -3,7 +3,7 @@
 Keys: ``prompts`` (a prompt version set: every prompt at the highest version ≤ N),
 ``prompt.<id>`` (one prompt's version), ``provider``, ``model``, ``base_url``,
 ``model_path``, ``interview`` (guided | autonomous), ``temperature``, ``level``
-(group | fine).
+(group | segment; ``fine`` is the deprecated alias).
 """
 
 from __future__ import annotations
@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agent.config import Settings
 from agent.prompts import available
 from vectorstore.errors import InputError
+from vectorstore.segment.artifact import Level
 
-KEYS = {"prompts", "provider", "model", "base_url", "model_path", "interview", "temperature",
-        "level"}
+LLM_KEYS = {"provider", "model", "base_url", "model_path"}
+KEYS = {"prompts", "interview", "temperature", "level"} | LLM_KEYS
 
 
 @dataclass
@@ -29,6 +31,20 @@ class Variant:
         parts = [f"{k}={v}" for k, v in sorted(self.settings.items())]
         parts += [f"prompt.{k}={v}" for k, v in sorted(self.prompt_versions.items())]
         return ", ".join(parts) or "defaults"
+
+    def apply(self, settings: Settings) -> Settings:
+        """The user's ``settings`` with this variant's overrides (a copy)."""
+        s = settings.model_copy(deep=True)
+        for key in LLM_KEYS & set(self.settings):
+            setattr(s.llm, key, self.settings[key])
+        if "interview" in self.settings:
+            s.persona.interview = self.settings["interview"]
+        if "temperature" in self.settings:
+            s.persona.temperature = float(self.settings["temperature"])
+        if "level" in self.settings:
+            s.persona.level = Level.parse(self.settings["level"]).value
+        s.persona.prompt_versions = {**s.persona.prompt_versions, **self.prompt_versions}
+        return type(s).model_validate(s.model_dump())  # validated like any other settings
 
 
 def _versions_up_to(n: int) -> dict[str, int]:
@@ -68,8 +84,8 @@ def build_variant(name: str, values: dict[str, Any]) -> Variant:
             v.settings["temperature"] = float(v.settings["temperature"])
         except ValueError:
             raise InputError(f"variant {name}: temperature must be a number") from None
-    if v.settings.get("level", "group") not in ("group", "fine"):
-        raise InputError(f"variant {name}: level must be group or fine")
+    if str(v.settings.get("level", "group")) not in ("group", "segment", "fine"):
+        raise InputError(f"variant {name}: level must be group or segment")
     if v.settings.get("interview", "guided") not in ("guided", "autonomous"):
         raise InputError(f"variant {name}: interview must be guided or autonomous")
     return v

@@ -28,6 +28,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 DEMO_CORPUS = ROOT / "examples" / "app_reviews.csv"
+#: the demo's metadata columns: everything but ``group``, its ground truth (never ingested)
+DEMO_META = "rating,channel,date"
 
 
 def require(condition: bool, reason: str) -> None:

@@ -115,3 +115,16 @@ class BagOfWordsEmbedder:
 
     def covers(self, language: str) -> bool:
         return True
+
+
+def scripted_llm(model, mode: str = "json_object", name: str = "scripted", cache_dir=None):
+    """A persona-model factory for ``build_project(llm=...)`` around a scripted chat model."""
+    from agent.llm.cache import ResponseCache
+    from agent.llm.structured import StructuredLLM
+    from agent.persona.generate import LLMContext
+
+    def factory() -> LLMContext:
+        cache = ResponseCache(cache_dir) if cache_dir is not None else None
+        return LLMContext(StructuredLLM(model, mode, name, cache), name)
+
+    return factory

@@ -8,32 +8,21 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from agent.cli.context import AppContext
 from agent.config import load_settings
-from tests.conftest import DEMO_CORPUS, ChromaServer
-from tests.fakes import ScriptedChatModel, obedient
+from agent.project import Project, build_project
+from tests.conftest import DEMO_CORPUS, DEMO_META, ChromaServer
+from tests.fakes import ScriptedChatModel, obedient, scripted_llm
 
 pytestmark = pytest.mark.e2e
 
 
-def build_workspace(ws: Path, chroma_url: str | None = None) -> AppContext:
-    from agent.cli.ingest_cmd import _options, ingest_paths
-    from agent.cli.segment_cmd import run_segment
-    from agent.llm.structured import StructuredLLM
-    from agent.persona.generate import GenerateOptions, LLMContext, PersonaGenerator
-
-    app = AppContext(load_settings(ws, chroma={"url": chroma_url}))
-    ingest_paths(app, [DEMO_CORPUS], _options(app, None, None, None, None, None, None, False,
-                                              "auto", None), None, None)
-    segments = run_segment(app)
-    segments.pop("users", None)
-    model = ScriptedChatModel.of(fn=obedient)
-    gen = PersonaGenerator(app.store(), app.embedder_for_store(), segments,
-                           ws / "personas", GenerateOptions(),
-                           lambda: LLMContext(StructuredLLM(model, "json_object", "scripted"),
-                                              "scripted"), 0.43)
-    gen.run()
-    return app
+def build_workspace(ws: Path, chroma_url: str | None = None) -> Project:
+    project = build_project(load_settings(ws, chroma={"url": chroma_url}),
+                            llm=scripted_llm(ScriptedChatModel.of(fn=obedient)))
+    project.ingest([DEMO_CORPUS], project.ingest_options(meta_cols=DEMO_META))
+    project.segment()
+    project.generate(project.generate_options(support_threshold=0.43))
+    return project
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +45,8 @@ def test_segments_personas_and_openapi(client):
     assert len(personas) == len(seg["groups"])
     one = client.get(f"/personas/{personas[0]['id']}").json()
     assert one["id"] == personas[0]["id"] and one["goals"] is not None
-    assert client.get(f"/personas/{personas[0]['segment_id']}").status_code == 200
+    assert personas[0]["level"] == "group" and personas[0]["segment_id"] is None
+    assert client.get(f"/personas/{personas[0]['group_id']}").status_code == 200
     spec = client.get("/openapi.json").json()
     assert {"/segments", "/personas", "/personas/{persona_id}", "/ask", "/search"} <= set(
         spec["paths"])
@@ -66,8 +56,11 @@ def test_search(client):
     r = client.get("/search", params={"q": "card blocked abroad at the airport", "k": 3})
     hits = r.json()["hits"]
     assert r.status_code == 200 and len(hits) == 3 and all(h["doc_id"] for h in hits)
-    seg = hits[0]["segment_id"]
-    assert client.get("/search", params={"q": "fees", "segment": seg}).status_code == 200
+    group, seg = hits[0]["group_id"], hits[0]["segment_id"]
+    within = client.get("/search", params={"q": "fees", "group": group}).json()["hits"]
+    assert within and all(h["group_id"] == group for h in within)
+    within = client.get("/search", params={"q": "fees", "segment": seg}).json()["hits"]
+    assert within and all(h["segment_id"] == seg for h in within)
 
 
 @pytest.mark.parametrize("method, url, kwargs, status", [
@@ -81,7 +74,8 @@ def test_search(client):
      413),
     ("get", "/personas/nope", {}, 404),
     ("get", "/personas/..%2F..%2Fetc%2Fpasswd", {}, 404),
-    ("get", "/search", {"params": {"q": "x", "segment": "g999"}}, 404),
+    ("get", "/search", {"params": {"q": "x", "group": "g999"}}, 404),
+    ("get", "/search", {"params": {"q": "x", "segment": "g1"}}, 404),
     ("get", "/search", {}, 422),
     ("get", "/static/../../pyproject.toml", {}, 404),
 ])
@@ -106,27 +100,24 @@ def test_token_is_required_on_every_route_when_set(world):
 def test_ask_from_counts_cites_and_declines(client, world):
     r = client.post("/ask", json={"question": "Which users say the monthly fee is too "
                                               "expensive for a student budget?"}).json()
-    assert r["segments"] and r["segments"][0]["count"] >= 3 and r["citations"]
-    top = r["segments"][0]["id"]
-    assert any(c["segment_id"] == top for c in r["citations"])
+    assert r["level"] == "group" and r["counts"] and r["counts"][0]["count"] >= 3
+    top = r["counts"][0]["id"]
+    assert r["citations"] and any(c["group_id"] == top for c in r["citations"])
     declined = client.post("/ask", json={"question": "What did user u1042 write about their "
                                                      "address?"}).json()
     assert declined["declined"] and not declined["citations"]
     thin = client.post("/ask", json={"question": "Which users discuss volcano insurance for "
                                                  "penguins?"}).json()
-    assert thin["thin"] and not thin["segments"]
+    assert thin["thin"] and not thin["counts"]
     streamed = client.post("/ask", json={"question": "Who wants student discounts?",
                                          "stream": True})
     events = [json.loads(x[6:]) for x in streamed.text.split("\n\n") if x.startswith("data: ")]
-    assert events[-1]["type"] == "final" and events[-1]["segments"]
+    assert events[-1]["type"] == "final" and events[-1]["counts"]
 
 
 def test_counts_below_min_support_are_not_reported(world):
-    from agent.ask.build import build_engine
-
-    engine = build_engine(world, min_support=1000)
-    r = engine.ask("Which users want student discounts?")
-    assert r.thin and r.segments == []
+    r = world.ask("Which users want student discounts?", min_support=1000, use_llm=False)
+    assert r.thin and r.counts == []
 
 
 def test_chroma_stopped_gives_503(tmp_path):
@@ -140,8 +131,8 @@ def test_chroma_stopped_gives_503(tmp_path):
         assert c.get("/search", params={"q": "fees"}).status_code == 200
     finally:
         server.stop()
-    cold = TestClient(create_app(AppContext(load_settings(tmp_path / "ws",
-                                                          chroma={"url": server.url})),
+    cold = TestClient(create_app(build_project(load_settings(tmp_path / "ws",
+                                                             chroma={"url": server.url})),
                                  use_llm=False))
     r = cold.get("/search", params={"q": "fees"})
     assert r.status_code == 503 and "Chroma" in r.json()["error"]
@@ -151,15 +142,14 @@ def test_chroma_stopped_gives_503(tmp_path):
 
 def test_page_in_headless_chromium(world):
     from agent.api.app import create_app
-    from agent.persona.generate import read_personas
     from tests.browser import chromium_page, served
 
     # One persona gets a Chinese name: the page must render it.
-    first = sorted((world.workspace.root / "personas").glob("persona-*.json"))[0]
+    first = sorted(world.artifacts.personas_dir.glob("persona-*.json"))[0]
     data = json.loads(first.read_text())
     data["name"] = "学生党用户"
     first.write_text(json.dumps(data, ensure_ascii=False))
-    names = [p.name for p in read_personas(world.workspace.root / "personas")]
+    names = [p.name for p in world.artifacts.personas()]
     with served(create_app(world, use_llm=False)) as url, chromium_page() as (page, errors):
         page.goto(url + "/")
         page.wait_for_selector("article.card")

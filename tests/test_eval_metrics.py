@@ -1,10 +1,12 @@
 """Eval metrics on small handmade cases with known answers, and that each moves the right way."""
 
 import copy
+import json
 
 import numpy as np
 import pytest
 
+from evals.harness import parse_persona
 from evals.metrics.base import GroupCase, RunContext
 from evals.metrics.deterministic import (
     ClaimSupport,
@@ -32,7 +34,7 @@ GROUP_OF = {**{k: "g1" for k in ("a1", "a2", "a3", "a4")},
 def persona(gid, name, claims, quotes, degraded=False):
     claim = [{"text": t, "evidence_ids": ev, "support_count": len(ev), "prevalence": 0.5}
              for t, ev in claims]
-    return {"schema_version": "1.0", "id": f"persona-{gid}", "segment_id": gid, "level": "group",
+    return {"schema_version": "2.0", "id": f"persona-{gid}", "group_id": gid, "level": "group",
             "name": name, "tagline": name + " tagline", "summary": name + " summary",
             "size": {"texts": 3, "users": 2}, "share": 0.5, "goals": claim, "pain_points": [],
             "behaviours": [], "motivations": [],
@@ -53,12 +55,15 @@ def good():
 
 
 def run_of(personas, labels=None):
+    """Cases as the harness builds them: each persona dict parsed as a persona file."""
     emb = BagOfWordsEmbedder()
     cases = []
     for g in ("g1", "g2"):
-        cases.append(GroupCase("v", g, personas.get(g),
+        parsed, error = (parse_persona(json.dumps(personas[g])) if g in personas
+                         else (None, None))
+        cases.append(GroupCase("v", g, parsed,
                                {k: v for k, v in TEXTS.items() if GROUP_OF[k] == g},
-                               {k: v for k, v in HELD.items() if GROUP_OF[k] == g}, 4))
+                               {k: v for k, v in HELD.items() if GROUP_OF[k] == g}, 4, error))
     return RunContext("v", cases, emb.embed, dict(TEXTS), dict(GROUP_OF), labels or {},
                       {k: GROUP_OF[k] + "s" for k in GROUP_OF}, {"llm_calls": 3})
 
@@ -105,7 +110,7 @@ def test_persona_recall_drops_when_a_card_is_copied_from_another_group():
     result, per = PersonaRecall().score_run(run_of(good()))
     assert result.value == 1.0 and per == {"g1": 1.0, "g2": 1.0}
     copied = good()
-    copied["g2"] = {**copy.deepcopy(copied["g1"]), "segment_id": "g2", "id": "persona-g2"}
+    copied["g2"] = {**copy.deepcopy(copied["g1"]), "group_id": "g2", "id": "persona-g2"}
     result, per = PersonaRecall().score_run(run_of(copied))
     assert result.value < 1.0
 
@@ -113,7 +118,7 @@ def test_persona_recall_drops_when_a_card_is_copied_from_another_group():
 def test_distinctiveness_drops_for_a_duplicated_persona():
     d1, _ = Distinctiveness().score_run(run_of(good()))
     dup = good()
-    dup["g2"] = {**copy.deepcopy(dup["g1"]), "segment_id": "g2"}
+    dup["g2"] = {**copy.deepcopy(dup["g1"]), "group_id": "g2"}
     d2, _ = Distinctiveness().score_run(run_of(dup))
     assert d2.value == pytest.approx(0.0, abs=1e-6) and d2.value < d1.value
     assert "near-duplicates: g1~g2" in d2.reason
@@ -168,14 +173,17 @@ def test_variants_and_specs(tmp_path):
 def test_claim_overlap_between_two_generations():
     from evals.metrics.overlap import claim_overlap
 
+    def typed(personas):
+        return {g: parse_persona(json.dumps(p))[0] for g, p in personas.items()}
+
     emb = BagOfWordsEmbedder().embed
-    same = claim_overlap(good(), copy.deepcopy(good()), emb)
+    same = claim_overlap(typed(good()), typed(copy.deepcopy(good())), emb)
     assert same[0].value == 1.0 and same[1] == {"g1": 1.0, "g2": 1.0}
     other = copy.deepcopy(good())
     other["g2"]["goals"][0]["text"] = "they love the new dark mode"  # a different claim
-    moved = claim_overlap(good(), other, emb)
+    moved = claim_overlap(typed(good()), typed(other), emb)
     assert moved[1] == {"g1": 1.0, "g2": 0.0} and moved[0].value == 0.5
     other["g1"]["goals"].append({**other["g1"]["goals"][0], "text": "they want a cheaper plan"})
-    half = claim_overlap(good(), other, emb)[1]["g1"]  # recall 1, precision 1/2
+    half = claim_overlap(typed(good()), typed(other), emb)[1]["g1"]  # recall 1, precision 1/2
     assert half == pytest.approx(2 / 3)
     assert claim_overlap({"g1": None}, {"g1": None}, emb)[0].value is None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from agent.persona.generate import read_personas
+from agent.artifacts import read_personas
 from tests.conftest import DEMO_CORPUS, ROOT, require
 from tests.proxy import Proxy
 
@@ -120,7 +120,7 @@ def test_demo_personas_are_valid_grounded_and_cover_every_planted_group(demo):
     assert personas and len(personas) == demo["first"]["generate"]["personas"]
     planted_seen: dict[str, bool] = {}
     for p in personas:
-        members = {i: r for i, r in rows.items() if r["parent_id"] == p.segment_id}
+        members = {i: r for i, r in rows.items() if r["parent_id"] == p.group_id}
         for q in p.quotes:  # 100% of quotes verbatim from their group
             assert q.doc_id in members and " ".join(q.text.split()) in " ".join(
                 members[q.doc_id]["text"].split())
@@ -155,7 +155,7 @@ def test_hostile_texts_are_flagged_and_the_canary_appears_nowhere(demo):
     # flagged texts are left out of every persona; when they cluster into a group of their
     # own, that group has nothing left to write about and gets no persona at all
     excluded = sum(p.provenance.flagged_texts_excluded for p in personas)
-    written = {p.segment_id for p in personas}
+    written = {p.group_id for p in personas}
     groups = json.loads((ws / "segments.json").read_text(encoding="utf-8"))["groups"]
     assert excluded + sum(g["size"] for g in groups if g["id"] not in written) >= 15
     html = (ws / "deck" / "index.html").read_text(encoding="utf-8")
@@ -168,8 +168,8 @@ def test_planted_pii_and_the_api_key_leak_nowhere(demo, llm_server):
     from fastapi.testclient import TestClient
 
     from agent.api.app import create_app
-    from agent.cli.context import AppContext
     from agent.config import load_settings
+    from agent.project import build_project
 
     ws = demo["ws"]
     assert demo["first"]["ingest"]["redactions"]
@@ -179,7 +179,7 @@ def test_planted_pii_and_the_api_key_leak_nowhere(demo, llm_server):
         out = persona_cli(ws, "--json", "ask", q, env=demo["env"])
         assert out.returncode == 0, out.stderr[-2000:]
         answers.append(out.stdout + out.stderr)
-    client = TestClient(create_app(AppContext(load_settings(
+    client = TestClient(create_app(build_project(load_settings(
         ws, llm={"base_url": llm_server.base_url}))))
     for url in ("/segments", "/personas", "/search?q=refund&k=50", "/search?q=邮箱&k=50"):
         answers.append(client.get(url).text)
@@ -250,12 +250,12 @@ def expected_segments(ws: Path) -> dict[str, str]:
     return out
 
 
-def check_answer(r: dict, segment: str, ws: Path) -> None:
-    assert r["segments"], r
-    assert r["segments"][0]["id"] == segment, (r["segments"], segment)
-    assert r["segments"][0]["count"] >= 3
-    assert any(c["segment_id"] == segment for c in r["citations"])
-    assert segment in r["answer"] or r["segments"][0]["name"] in r["answer"]
+def check_answer(r: dict, group: str, ws: Path) -> None:
+    assert r["counts"], r
+    assert r["counts"][0]["id"] == group, (r["counts"], group)
+    assert r["counts"][0]["count"] >= 3
+    assert any(c["group_id"] == group for c in r["citations"])
+    assert group in r["answer"] or r["counts"][0]["name"] in r["answer"]
 
 
 def test_ask_names_the_right_segment_for_every_planted_group(demo, llm_server):
@@ -273,14 +273,13 @@ def test_post_ask_and_the_page_with_the_local_model(demo, llm_server):
     from fastapi.testclient import TestClient
 
     from agent.api.app import create_app
-    from agent.cli.context import AppContext
     from agent.config import load_settings
+    from agent.project import build_project
     from tests.browser import chromium_page, served
 
     ws = demo["ws"]
     expected = expected_segments(ws)
-    app = AppContext(load_settings(ws, llm={"base_url": llm_server.base_url}))
-    api = create_app(app)
+    api = create_app(build_project(load_settings(ws, llm={"base_url": llm_server.base_url})))
     client = TestClient(api)
     for group, question in QUESTIONS.items():
         r = client.post("/ask", json={"question": question})

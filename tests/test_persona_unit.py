@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 from langchain_core.messages import AIMessage
 
+from agent.artifacts import read_personas
 from agent.deck.render import render_html, render_markdown
 from agent.llm.cache import ResponseCache
 from agent.llm.structured import LLMCallFailed, StructuredLLM
-from agent.persona.generate import GenerateOptions, LLMContext, PersonaGenerator, read_personas
+from agent.persona.generate import LLMContext, PersonaGenerator
+from agent.persona.options import GenerateOptions
 from agent.persona.schema import Persona
 from tests.fakes import BagOfWordsEmbedder, ScriptedChatModel, obedient
 from vectorstore.records import with_rec
@@ -59,8 +61,7 @@ def make_world(tmp_path, extra: dict[str, list[str]] | None = None):
     metas = [with_rec({"source": "unit", "text_hash": f"{i:016x}", "lang": "en",
                        "user": f"u{i % 9}"}, dup_count=1) for i in range(len(ids))]
     store.add(ids, emb.embed(texts), texts, metas)
-    segments = segment_store(store, FixedSegmenter(group_of), emb.model_id)
-    segments.pop("users")
+    segments, _users = segment_store(store, FixedSegmenter(group_of), emb.model_id)
     return store, emb, segments
 
 
@@ -84,7 +85,7 @@ def personas(tmp_path) -> list[Persona]:
 
 
 def check_grounded(p: Persona, store: ChromaStore):
-    members = set(store.find("parent_id", [p.segment_id]))
+    members = set(store.find("parent_id", [p.subject_id]))
     docs = dict(zip(*[store.get(ids=sorted(members), include=["documents"])[k]
                       for k in ("ids", "documents")], strict=True))
     for _, c in p.claims():
@@ -100,7 +101,7 @@ def test_good_answers_make_grounded_personas(tmp_path):
     model = ScriptedChatModel.of(fn=obedient)
     gen, _ = generator(tmp_path, store, emb, segments, model)
     summary = gen.run()
-    assert summary["personas"] == 3 and summary["degraded"] == 0, summary
+    assert summary.personas == 3 and summary.degraded == 0, summary
     for p in personas(tmp_path):
         assert p.pain_points or p.goals
         check_grounded(p, store)
@@ -140,7 +141,7 @@ def test_degraded_fallback_fills_from_evidence(tmp_path):
     gen, _ = generator(tmp_path, store, emb, segments, model, only=["g2"])
     summary = gen.run()
     (p,) = personas(tmp_path)
-    assert p.degraded and "name" in p.degraded_reason and summary["degraded"] == 1
+    assert p.degraded and "name" in p.degraded_reason and summary.degraded == 1
     assert "SmolLAM" not in p.model_dump_json() and "Mars" not in p.model_dump_json()
     assert p.provenance.claims_dropped > 0
     assert all(c.text.startswith("Users say:") for _, c in p.claims())
@@ -151,21 +152,21 @@ def test_model_unreachable_degrades_and_rerun_retries(tmp_path):
     store, emb, segments = make_world(tmp_path)
     gen, _ = generator(tmp_path, store, emb, segments, LLMCallFailed("connection refused"))
     summary = gen.run()
-    assert summary["personas"] == 3 and summary["degraded"] == 3
+    assert summary.personas == 3 and summary.degraded == 3
     assert all(p.degraded_reason.startswith("llm_unavailable") for p in personas(tmp_path))
     gen, _calls = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient))
     summary = gen.run()
-    assert summary["generated"] == 3 and summary["degraded"] == 0  # not kept: retried
+    assert summary.generated == 3 and summary.degraded == 0  # not kept: retried
 
 
 def test_unchanged_rerun_makes_no_llm_calls(tmp_path):
     store, emb, segments = make_world(tmp_path)
     gen, calls = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient))
     first = gen.run()
-    assert first["llm_calls"] > 0
+    assert first.llm_calls > 0
     gen, calls = generator(tmp_path, store, emb, segments, ScriptedChatModel.of())
     again = gen.run()
-    assert again["kept"] == 3 and again["llm_calls"] == 0 and calls["factory"] == 0
+    assert again.kept == 3 and again.llm_calls == 0 and calls["factory"] == 0
 
 
 def test_small_groups_get_no_persona(tmp_path):
@@ -173,7 +174,7 @@ def test_small_groups_get_no_persona(tmp_path):
     gen, _ = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient),
                        min_persona_size=20)
     s = gen.run()
-    assert s["personas"] == 0 and sorted(s["skipped_small"]) == ["g1", "g2", "g3"]
+    assert s.personas == 0 and sorted(s.skipped_small) == ["g1", "g2", "g3"]
 
 
 def test_a_group_of_only_flagged_texts_is_too_small_not_a_failure(tmp_path):
@@ -181,9 +182,9 @@ def test_a_group_of_only_flagged_texts_is_too_small_not_a_failure(tmp_path):
     store, emb, segments = make_world(tmp_path, {"zz-orders": orders})
     gen, _ = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient))
     s = gen.run()
-    assert not s["failed"], s["failed"]
-    flagged_only = [g for g in s["groups"] if g["status"] == "too_small"]
-    assert [g["texts"] for g in flagged_only] == [0]
+    assert not s.failed, s.failed
+    flagged_only = [g for g in s.targets if g.status == "too_small"]
+    assert [g.texts for g in flagged_only] == [0]
 
 
 HOSTILE = [
@@ -240,17 +241,17 @@ def test_tools_return_errors_to_the_model(tmp_path):
     from agent.persona.tools import GroupTools, langchain_tools
 
     store, emb, segments = make_world(tmp_path)
-    info = segments["groups"][0]
-    group = load_group(store, "group", info["id"], info, segments["records"])
+    info = segments.groups[0]
+    group = load_group(store, "group", info.id, info, segments.records)
     log = []
     tools = {t.name: t for t in langchain_tools(
         GroupTools(group, store, emb, SupportCounter(emb, 0.5), segments), log)}
-    assert "error" in tools["search_segment"].invoke({"query": "", "k": 3})
-    assert "error" in tools["sample_segment"].invoke({"n": 500})
-    assert "error" in tools["sample_segment"].invoke({"n": 3, "strategy": "weird"})
-    assert "error" in tools["compare_segments"].invoke({"other": "g99"})
-    assert len(tools["sample_segment"].invoke({"n": 3, "strategy": "diverse"})) == 3
-    found = tools["search_segment"].invoke({"query": "student fee", "k": 3})
+    assert "error" in tools["search_texts"].invoke({"query": "", "k": 3})
+    assert "error" in tools["sample_texts"].invoke({"n": 500})
+    assert "error" in tools["sample_texts"].invoke({"n": 3, "strategy": "weird"})
+    assert "error" in tools["compare_nearest"].invoke({"other": "g99"})
+    assert len(tools["sample_texts"].invoke({"n": 3, "strategy": "diverse"})) == 3
+    found = tools["search_texts"].invoke({"query": "student fee", "k": 3})
     assert len(found) == 3 and all(f["id"] in group.ids for f in found)
     counted = tools["count_support"].invoke({"claim": group.texts[0]})
     assert counted["support_count"] >= 1 and counted["of_texts"] == group.size
@@ -280,11 +281,11 @@ def test_autonomous_interview_with_a_scripted_tool_user(tmp_path):
     from agent.persona.validate import Rules, Validator
 
     store, emb, segments = make_world(tmp_path)
-    info = next(g for g in segments["groups"] if "student" in " ".join(g["keywords"]))
-    group = load_group(store, "group", info["id"], info, segments["records"])
+    info = next(g for g in segments.groups if "student" in " ".join(g.keywords))
+    group = load_group(store, "group", info.id, info, segments.records)
     counter = SupportCounter(emb, 0.5)
     script = [
-        AIMessage(content="", tool_calls=[{"name": "sample_segment", "id": "c1",
+        AIMessage(content="", tool_calls=[{"name": "sample_texts", "id": "c1",
                                            "args": {"n": 5, "strategy": "central"}}]),
         AIMessage(content="", tool_calls=[{"name": "count_support", "id": "c2",
                                            "args": {"claim": "the monthly fee is too expensive"}}]),
@@ -299,7 +300,7 @@ def test_autonomous_interview_with_a_scripted_tool_user(tmp_path):
     fields = [f.field for f in t.findings]
     assert fields == ["goals", "pain_points", "motivations"]
     tools_used = [turn.content["tool"] for turn in t.turns if turn.kind == "tool"]
-    assert tools_used == ["sample_segment", "count_support"]
+    assert tools_used == ["sample_texts", "count_support"]
     v = Validator(group, counter, Rules(min_support=3))
     texts = [group.texts[group.index(i)] for i in t.findings[1].source_ids]
     assert v.claim(t.findings[1].text, texts) is None          # supported: kept
@@ -313,7 +314,7 @@ def test_json_schema_is_exported_and_validates(tmp_path):
     gen, _ = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient))
     gen.run()
     schema = json_schema()
-    assert schema["properties"]["schema_version"]["const"] == "1.0"
+    assert schema["properties"]["schema_version"]["const"] == "2.0"
     for p in personas(tmp_path):
         data = json.loads(p.model_dump_json())
         assert set(data) <= set(schema["properties"])
@@ -332,21 +333,26 @@ def test_held_out_records_never_become_evidence_or_quotes(tmp_path):
     for p in personas(tmp_path):
         used = {i for _, c in p.claims() for i in c.evidence_ids} | {q.doc_id for q in p.quotes}
         assert used and not used & held
-        assert p.size.texts == len([i for i in store.find("parent_id", [p.segment_id])
+        assert p.size.texts == len([i for i in store.find("parent_id", [p.subject_id])
                                     if i not in held])
 
 
 def test_sub_segment_quotes_skip_texts_left_out_of_the_group():
     from agent.persona.group import GroupData
     from agent.persona.writer import sub_segments
+    from vectorstore.segment.artifact import GroupInfo, Level, Params, SegmentationRun, SegmentInfo
 
-    group = GroupData(id="g1", level="group", ids=["a", "b"],
+    info = GroupInfo(id="g1", size=3, share=0.75, segments=["s1", "s2"])
+    group = GroupData(id="g1", level=Level.GROUP, ids=["a", "b"],
                       texts=["the fee is too high for students", "cheaper plan for students"],
                       vectors=np.eye(2, dtype=np.float32), metas=[{}, {}],
-                      info={"segments": ["s1", "s2"]}, corpus_size=4, flagged_ids=["h"])
-    segments = {"segments": [  # "h" (flagged, so not in the group) is s1's most central text
-        {"id": "s1", "size": 2, "share": 0.5, "keywords": ["fee"], "central_ids": ["h", "b"]},
-        {"id": "s2", "size": 1, "share": 0.25, "keywords": [], "central_ids": ["h"]}]}
+                      info=info, corpus_size=4, flagged_ids=["h"])
+    segments = SegmentationRun(  # "h" (flagged, so not in the group) is s1's most central text
+        run_id="r", created_at="now", embedder="e", params=Params(method="fixed"), records=4,
+        groups=[info], segments=[
+            SegmentInfo(id="s1", parent="g1", size=2, share=0.5, keywords=["fee"],
+                        central_ids=["h", "b"]),
+            SegmentInfo(id="s2", parent="g1", size=1, share=0.25, central_ids=["h"])])
     subs = {s.id: s for s in sub_segments(group, segments)}
     assert subs["s1"].quote.doc_id == "b" and subs["s1"].quote.text == "cheaper plan for students"
     assert subs["s2"].quote is None

@@ -219,8 +219,8 @@ def test_chroma_server_stops_during_ask(tmp_path):
     from fastapi.testclient import TestClient
 
     from agent.api.app import create_app
-    from agent.cli.context import AppContext
     from agent.config import load_settings
+    from agent.project import build_project
 
     server = ChromaServer(tmp_path / "db")
     server.start()
@@ -229,13 +229,13 @@ def test_chroma_server_stops_during_ask(tmp_path):
         assert persona(ws, "--chroma-url", server.url, "ingest", DEMO_CORPUS).returncode == 0
         assert persona(ws, "--chroma-url", server.url, "segment").returncode == 0
         server.stop()
-        cold = TestClient(create_app(AppContext(load_settings(ws, chroma={"url": server.url})),
+        cold = TestClient(create_app(build_project(load_settings(ws, chroma={"url": server.url})),
                                      use_llm=False))
         r = cold.post("/ask", json={"question": "Who wants a student discount?"})
         assert r.status_code == 503 and "Chroma" in r.json()["error"]
         server.start()
         r = cold.post("/ask", json={"question": "Who wants a student discount?"})
-        assert r.status_code == 200 and r.json()["segments"]
+        assert r.status_code == 200 and r.json()["counts"]
     finally:
         server.stop()
     outcome("store faults", "Chroma server stopped during ask, then restarted", 2,
@@ -246,12 +246,12 @@ def test_chroma_server_stops_during_ask(tmp_path):
 def test_load_on_the_api(segmented, tmp_path, llm_server):
     from agent.api import app as api_module
     from agent.api.app import create_app
-    from agent.cli.context import AppContext
     from agent.config import load_settings
+    from agent.project import build_project
     from tests.browser import served
 
     ws = copy_of(segmented, tmp_path)
-    app = AppContext(load_settings(ws, llm={"base_url": llm_server.base_url}))
+    app = build_project(load_settings(ws, llm={"base_url": llm_server.base_url}))
     old_wait = api_module.QUEUE_WAIT
     api_module.QUEUE_WAIT = 5.0  # a short queue, so the 503 path is exercised
     try:

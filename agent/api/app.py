@@ -49,8 +49,8 @@ class ApiError(Exception):
 class State:
     """Lazily built, shared parts: the ask engine and (for phrasing) the model runtime."""
 
-    def __init__(self, app_ctx):
-        self.app = app_ctx
+    def __init__(self, project):
+        self.project = project
         self._engine = None
         self._runtime = None
         self._lock = threading.Lock()
@@ -59,15 +59,13 @@ class State:
     def engine(self):
         with self._lock:
             if self._engine is None:
-                from agent.ask.build import build_engine
-
-                self._engine = build_engine(self.app)
+                self._engine = self.project.ask_engine()
             return self._engine
 
     def chat(self):
         with self._lock:
             if self._runtime is None:
-                self._runtime = self.app.llm_runtime().start()
+                self._runtime = self.project.providers.llm_runtime().start()
             return self._runtime.chat_model(max_tokens=160)
 
     def close(self) -> None:
@@ -75,10 +73,11 @@ class State:
             self._runtime.stop()
 
 
-def create_app(app_ctx, token: str | None = None, use_llm: bool = True) -> FastAPI:
+def create_app(project, token: str | None = None, use_llm: bool = True) -> FastAPI:
+    """The API over ``project`` (an ``agent.project.Project``)."""
     api = FastAPI(title="personakit", version="0.1.0",
                   description="Segments, personas, search and grounded answers about your users.")
-    state = State(app_ctx)
+    state = State(project)
     api.state.persona = state
 
     @api.middleware("http")
@@ -129,15 +128,16 @@ def create_app(app_ctx, token: str | None = None, use_llm: bool = True) -> FastA
     @api.get("/segments", summary="Groups and their segments")
     def segments() -> dict[str, Any]:
         seg = _segments(state)
-        return {"run_id": seg.get("run_id"), "records": seg.get("records"),
-                "groups": [{k: g.get(k) for k in ("id", "size", "share", "users", "keywords",
-                                                  "segments")} for g in seg.get("groups", [])],
-                "segments": [{k: s.get(k) for k in ("id", "parent", "size", "share", "keywords")}
-                             for s in seg.get("segments", [])]}
+        return {"run_id": seg.run_id, "records": seg.records,
+                "groups": [g.model_dump(include={"id", "size", "share", "users", "keywords",
+                                                 "segments"}) for g in seg.groups],
+                "segments": [s.model_dump(include={"id", "parent", "size", "share", "keywords"})
+                             for s in seg.segments]}
 
     @api.get("/personas", summary="All personas (short form)")
     def personas() -> list[dict[str, Any]]:
-        return [{"id": p.id, "segment_id": p.segment_id, "name": p.name, "tagline": p.tagline,
+        return [{"id": p.id, "level": p.level, "group_id": p.group_id,
+                 "segment_id": p.segment_id, "name": p.name, "tagline": p.tagline,
                  "size": p.size.texts, "share": p.share, "language": p.language,
                  "degraded": p.degraded, "keywords": p.keywords[:8],
                  "quotes": [q.model_dump() for q in p.quotes[:2]]} for p in _personas(state)]
@@ -147,20 +147,24 @@ def create_app(app_ctx, token: str | None = None, use_llm: bool = True) -> FastA
         if not ID.match(persona_id):
             raise ApiError(404, "unknown persona id")
         for p in _personas(state):
-            if persona_id in (p.id, p.segment_id):
+            if persona_id in (p.id, p.subject_id):
                 return json.loads(p.model_dump_json())
         raise ApiError(404, f"no persona {persona_id!r}")
 
     @api.get("/search", summary="Texts most similar to a query")
     def search(q: str = Query(..., min_length=1, max_length=500),
-               segment: str | None = Query(None, max_length=64),
+               group: str | None = Query(None, max_length=64,
+                                         description="only texts of this group (g…)"),
+               segment: str | None = Query(None, max_length=64,
+                                           description="only texts of this segment (s…)"),
                k: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
-        if segment is not None and not ID.match(segment):
-            raise ApiError(404, "unknown segment id")
-        engine = state.engine()
-        if segment and segment not in {g.id for g in engine.groups}:
-            raise ApiError(404, f"no segment {segment!r}")
-        return {"query": q, "hits": engine.search_texts(q, segment, k)}
+        seg = _segments(state)
+        for name, value, known in (("group", group, {g.id for g in seg.groups}),
+                                   ("segment", segment, {s.id for s in seg.segments})):
+            if value is not None and (not ID.match(value) or value not in known):
+                raise ApiError(404, f"no {name} {value!r}")
+        return {"query": q, "hits": state.engine().search_texts(q, k=k, group=group,
+                                                                 segment=segment)}
 
     @api.post("/ask", summary="A grounded answer about the segments")
     async def ask(body: AskBody):
@@ -196,7 +200,8 @@ def create_app(app_ctx, token: str | None = None, use_llm: bool = True) -> FastA
     def segment_map() -> dict[str, Any]:
         from agent.deck.mapping import segment_map as build
 
-        m = build(state.app.store())
+        personas = _personas(state)
+        m = build(state.project.providers.store(), personas[0].level if personas else "group")
         if m is None:
             return {"points": [], "centres": {}}
         return {"points": [[round(x, 4), round(y, 4), g] for (x, y), g in
@@ -244,19 +249,15 @@ def _event(data: dict[str, Any]) -> str:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
-def _segments(state: State) -> dict[str, Any]:
-    from agent.cli.segment_cmd import read_segments
-
-    seg = read_segments(state.app)
+def _segments(state: State):
+    seg = state.project.artifacts.segmentation()
     if seg is None:
         raise ApiError(404, "no segments yet: run `persona run FILE`")
     return seg
 
 
 def _personas(state: State):
-    from agent.persona.generate import read_personas
-
-    return read_personas(state.app.workspace.root / "personas")
+    return state.project.artifacts.personas()
 
 
 def _message(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -9,15 +10,16 @@ from pydantic import BaseModel, Field
 
 from agent.prompts import load_prompt
 
-from .engine import AskEngine, AskResult, Citation, SegmentCount
+from .engine import AskEngine, AskResult, Citation, UnitCount
 from .privacy import singles_out_person
 
+log = logging.getLogger(__name__)
 MAX_TURNS = 16
 
 
 class _Query(BaseModel):
     query: str = Field(..., description="What to look for.")
-    segment: str | None = Field(None, description="A segment id to search in, or empty.")
+    within: str | None = Field(None, description="A group id to search in, or empty for all.")
     k: int = Field(5, description="How many texts (1-20).")
 
 
@@ -48,10 +50,12 @@ def autonomous_ask(engine: AskEngine, chat_model, question: str,
     seen: dict[str, dict[str, Any]] = {}
     counts: dict[str, dict[str, Any]] = {}
 
-    def search(query: str, segment: str | None = None, k: int = 5):
+    def search(query: str, within: str | None = None, k: int = 5):
         if not 1 <= int(k) <= 20:
             return {"error": "k must be between 1 and 20"}
-        hits = engine.search_texts(query, segment or None, int(k))
+        if within and within not in engine.unit_ids():
+            return {"error": f"unknown id {within!r}; known: {', '.join(sorted(engine.unit_ids()))}"}
+        hits = engine.search_texts(query, within or None, int(k))
         seen.update({h["doc_id"]: h for h in hits})
         return hits
 
@@ -59,42 +63,49 @@ def autonomous_ask(engine: AskEngine, chat_model, question: str,
         rows = engine.count_matching(statement)
         for r in rows:
             if r["count"] >= engine.min_support:
-                counts.setdefault(r["segment_id"], r)
+                counts.setdefault(r["id"], r)
         return [r if r["count"] >= engine.min_support else
                 {**r, "count": f"fewer than {engine.min_support}", "share": None} for r in rows]
 
+    units = engine.level.plural   # "groups" (or "segments" when personas describe segments)
     tools = [
-        StructuredTool.from_function(func=engine.list_segments, name="list_segments",
-                                     description="All segments with size and keywords.",
+        StructuredTool.from_function(func=engine.list_units, name=f"list_{units}",
+                                     description=f"All {units} with size and keywords.",
                                      args_schema=_NoArgs),
         StructuredTool.from_function(func=lambda id: engine.get_persona(id), name="get_persona",
-                                     description="The persona of a segment.", args_schema=_Persona),
+                                     description=f"The persona of one of the {units}.",
+                                     args_schema=_Persona),
         StructuredTool.from_function(func=search, name="search_texts",
                                      description="Texts most similar to a query.",
                                      args_schema=_Query),
         StructuredTool.from_function(func=count, name="count_matching",
-                                     description="Per segment, how many texts support a statement.",
+                                     description=f"Per one of the {units}, how many texts "
+                                                 "support a statement.",
                                      args_schema=_Statement),
-        StructuredTool.from_function(func=engine.compare_segments, name="compare_segments",
-                                     description="Keywords two segments do and do not share.",
+        StructuredTool.from_function(func=engine.compare_units, name=f"compare_{units}",
+                                     description=f"Keywords two {units} do and do not share.",
                                      args_schema=_Pair),
     ]
-    prompt = load_prompt("ask.autonomous").render(min_support=str(engine.min_support))
+    prompt = load_prompt("ask.autonomous").render(min_support=str(engine.min_support),
+                                                  units=units)
     agent = create_agent(chat_model, tools=tools, system_prompt=prompt)
     try:
         out = agent.invoke({"messages": [("user", question)]},
                            config={"recursion_limit": max_turns})
         final = out["messages"][-1].content if out.get("messages") else ""
-    except Exception:  # turn limit or a failing model: fall back to the guided facts
+    except Exception:
+        log.warning("the autonomous ask failed; answering from the counts", exc_info=True)
         return engine.ask(question)
     if isinstance(final, list):
         final = " ".join(p.get("text", "") for p in final if isinstance(p, dict))
     cited = [i for i in re.findall(r"[A-Za-z0-9_#-]{6,}", final or "") if i in seen]
-    citations = [Citation(i, seen[i]["segment_id"], seen[i]["text"]) for i in dict.fromkeys(cited)]
+    def cite(h):
+        return Citation(h["doc_id"], h["group_id"], h["segment_id"], h["text"])
+
+    citations = [cite(seen[i]) for i in dict.fromkeys(cited)]
     if not citations:
-        citations = [Citation(h["doc_id"], h["segment_id"], h["text"])
-                     for h in list(seen.values())[:3]]
-    segments = [SegmentCount(r["segment_id"], r["name"], r["count"], r["share"])
-                for r in sorted(counts.values(), key=lambda r: -r["count"])]
-    return AskResult(final.strip() or "No answer.", citations, segments, thin=not segments,
-                     model_wording=True)
+        citations = [cite(h) for h in list(seen.values())[:3]]
+    found = [UnitCount(r["id"], r["level"], r["name"], r["count"], r["share"])
+             for r in sorted(counts.values(), key=lambda r: -r["count"])]
+    return AskResult(final.strip() or "No answer.", citations, found, engine.level.value,
+                     thin=not found, model_wording=True)

@@ -22,6 +22,7 @@ from agent.persona.schema import Persona
 from agent.prompts import load_prompt
 from vectorstore.injection import FLAG_KEY, reads_as_instruction
 from vectorstore.language import detect_language
+from vectorstore.segment.artifact import Level, SegmentationRun
 from vectorstore.store import ChromaStore
 
 from .privacy import singles_out_person
@@ -38,13 +39,17 @@ DECLINE = {"en": "I can't answer questions about individual users; ask about gro
 @dataclass
 class Citation:
     doc_id: str
-    segment_id: str
+    group_id: str | None
+    segment_id: str | None
     text: str
 
 
 @dataclass
-class SegmentCount:
+class UnitCount:
+    """How many texts of one group (or segment, at that level) say what was asked."""
+
     id: str
+    level: str
     name: str
     count: int
     share: float
@@ -54,7 +59,8 @@ class SegmentCount:
 class AskResult:
     answer: str
     citations: list[Citation] = field(default_factory=list)
-    segments: list[SegmentCount] = field(default_factory=list)
+    counts: list[UnitCount] = field(default_factory=list)
+    level: str = Level.GROUP.value
     counted_as: str = ""
     thin: bool = False
     declined: bool = False
@@ -66,72 +72,89 @@ class AskResult:
 
 
 @dataclass
-class _Group:
+class _Unit:
     id: str
     name: str
     ids: list[str]
     texts: list[str]
     vectors: np.ndarray
+    groups: list[str]
+    segments: list[str]
 
 
 class AskEngine:
-    def __init__(self, store: ChromaStore, embedder, segments: dict[str, Any],
+    """Answers at the level of the personas: per group, or per segment when the personas
+    describe fine segments."""
+
+    def __init__(self, store: ChromaStore, embedder, segments: SegmentationRun,
                  personas: list[Persona], counter: SupportCounter, min_support: int = 3):
         self.store = store
         self.embedder = embedder
         self.segments = segments
-        self.personas = {p.segment_id: p for p in personas}
+        self.personas = {p.subject_id: p for p in personas}
+        self.level = Level(personas[0].level) if personas else Level.GROUP
         self.counter = counter
         self.min_support = min_support
-        self.groups = self._load()
+        self.units = self._load()
 
-    def _load(self) -> list[_Group]:
-        level = "parent_id"
-        if self.personas and next(iter(self.personas.values())).level == "segment":
-            level = "segment_id"
-        buckets: dict[str, tuple[list, list, list]] = {}
+    def _load(self) -> list[_Unit]:
+        buckets: dict[str, tuple[list, list, list, list, list]] = {}
         for item in self.store.iter_records(include=("embeddings", "documents", "metadatas")):
             m = item["metadata"] or {}
-            gid = m.get(level)
+            uid = m.get(self.level.key)
             text = item["document"] or ""
-            if not gid or gid == "unassigned" or m.get(FLAG_KEY) or reads_as_instruction(text):
+            if not uid or uid == "unassigned" or m.get(FLAG_KEY) or reads_as_instruction(text):
                 continue
-            ids, texts, vecs = buckets.setdefault(gid, ([], [], []))
+            ids, texts, vecs, groups, segs = buckets.setdefault(uid, ([], [], [], [], []))
             ids.append(item["id"])
             texts.append(text)
             vecs.append(item["embedding"])
+            groups.append(m.get("parent_id"))
+            segs.append(m.get("segment_id"))
         out = []
-        for gid, (ids, texts, vecs) in sorted(buckets.items()):
-            p = self.personas.get(gid)
-            out.append(_Group(gid, p.name if p else gid, ids, texts,
-                              np.asarray(vecs, dtype=np.float32)))
+        for uid, (ids, texts, vecs, groups, segs) in sorted(buckets.items()):
+            p = self.personas.get(uid)
+            out.append(_Unit(uid, p.name if p else uid, ids, texts,
+                             np.asarray(vecs, dtype=np.float32), groups, segs))
         return out
 
-    # -- tools (also used by the autonomous agent) -----------------------------------------------
-    def list_segments(self) -> list[dict[str, Any]]:
-        return [{"id": g.id, "name": g.name, "texts": len(g.ids),
-                 "keywords": self._info(g.id).get("keywords", [])[:6]} for g in self.groups]
+    def unit_ids(self) -> set[str]:
+        return {u.id for u in self.units}
 
-    def get_persona(self, segment_or_persona_id: str) -> dict[str, Any]:
-        key = segment_or_persona_id.removeprefix("persona-")
+    # -- tools (also used by the autonomous agent) -----------------------------------------------
+    def list_units(self) -> list[dict[str, Any]]:
+        return [{"id": u.id, "level": self.level.value, "name": u.name, "texts": len(u.ids),
+                 "keywords": list(self._keywords(u.id))[:6]} for u in self.units]
+
+    def get_persona(self, unit_or_persona_id: str) -> dict[str, Any]:
+        key = unit_or_persona_id.removeprefix("persona-")
         p = self.personas.get(key)
         if p is None:
-            return {"error": f"no persona {segment_or_persona_id!r}; known: "
+            return {"error": f"no persona {unit_or_persona_id!r}; known: "
                              f"{', '.join(sorted(self.personas))}"}
-        return {"id": p.id, "segment_id": p.segment_id, "name": p.name, "tagline": p.tagline,
-                "summary": p.summary, "size": p.size.texts,
+        return {"id": p.id, "level": p.level, f"{p.level}_id": p.subject_id, "name": p.name,
+                "tagline": p.tagline, "summary": p.summary, "size": p.size.texts,
                 "claims": [{"field": f, "text": c.text, "support_count": c.support_count}
                            for f, c in p.claims()]}
 
-    def search_texts(self, query: str, segment: str | None = None, k: int = 5
+    def search_texts(self, query: str, unit: str | None = None, k: int = 5, *,
+                     group: str | None = None, segment: str | None = None
                      ) -> list[dict[str, Any]]:
+        """The texts closest to ``query``: in one unit of the engine's level (``unit``), in
+        one ``group`` or ``segment``, or in all."""
         q = self.counter.vector(query)
-        pool = [g for g in self.groups if segment in (None, g.id)]
         hits = []
-        for g in pool:
-            sims = g.vectors @ q
-            for i in np.argsort(-sims)[:k]:
-                hits.append({"doc_id": g.ids[i], "segment_id": g.id, "text": g.texts[i],
+        for u in self.units:
+            if unit not in (None, u.id):
+                continue
+            keep = np.array([(group in (None, g)) and (segment in (None, s))
+                             for g, s in zip(u.groups, u.segments, strict=True)], dtype=bool)
+            if not keep.any():
+                continue
+            sims = np.where(keep, u.vectors @ q, -np.inf)
+            for i in np.argsort(-sims)[:min(k, int(keep.sum()))]:
+                hits.append({"doc_id": u.ids[i], "group_id": u.groups[i],
+                             "segment_id": u.segments[i], "text": u.texts[i],
                              "score": round(float(sims[i]), 4)})
         return sorted(hits, key=lambda h: (-h["score"], h["doc_id"]))[:k]
 
@@ -139,26 +162,24 @@ class AskEngine:
         q = self.counter.vector(statement)
         limit = self.counter.threshold_for(statement)
         out = []
-        for g in self.groups:
-            n = int(((g.vectors @ q) >= limit).sum())
-            out.append({"segment_id": g.id, "name": g.name, "count": n,
-                        "share": round(n / max(len(g.ids), 1), 4), "texts": len(g.ids)})
-        return sorted(out, key=lambda r: (-r["count"], r["segment_id"]))
+        for u in self.units:
+            n = int(((u.vectors @ q) >= limit).sum())
+            out.append({"id": u.id, "level": self.level.value, "name": u.name, "count": n,
+                        "share": round(n / max(len(u.ids), 1), 4), "texts": len(u.ids)})
+        return sorted(out, key=lambda r: (-r["count"], r["id"]))
 
-    def compare_segments(self, a: str, b: str) -> dict[str, Any]:
-        infos = {x: self._info(x) for x in (a, b)}
-        missing = [x for x, info in infos.items() if not info]
+    def compare_units(self, a: str, b: str) -> dict[str, Any]:
+        infos = {x: self.segments.unit(self.level, x) for x in (a, b)}
+        missing = [x for x, info in infos.items() if info is None]
         if missing:
-            return {"error": f"unknown segment(s): {', '.join(missing)}"}
-        ka, kb = (set(infos[x].get("keywords", [])) for x in (a, b))
+            return {"error": f"unknown {self.level.value} id(s): {', '.join(missing)}"}
+        ka, kb = (set(infos[x].keywords) for x in (a, b))
         return {"a": a, "b": b, "only_a": sorted(ka - kb), "only_b": sorted(kb - ka),
-                "shared": sorted(ka & kb), "sizes": {x: infos[x].get("size") for x in (a, b)}}
+                "shared": sorted(ka & kb), "sizes": {x: infos[x].size for x in (a, b)}}
 
-    def _info(self, gid: str) -> dict[str, Any]:
-        for x in self.segments.get("groups", []) + self.segments.get("segments", []):
-            if x["id"] == gid:
-                return x
-        return {}
+    def _keywords(self, uid: str) -> list[str]:
+        info = self.segments.unit(self.level, uid)
+        return list(info.keywords) if info else []
 
     # -- answering -------------------------------------------------------------------------------
     def facts(self, question: str) -> AskResult:
@@ -166,27 +187,28 @@ class AskEngine:
         lang = "zh" if detect_language(question) == "zh" else "en"
         statement = as_statement(question)
         counts = [c for c in self.count_matching(statement) if c["count"] >= self.min_support]
-        segments = [SegmentCount(c["segment_id"], c["name"], c["count"], c["share"])
-                    for c in counts[:5]]
-        top = segments[0].id if segments else None
+        units = [UnitCount(c["id"], c["level"], c["name"], c["count"], c["share"])
+                 for c in counts[:5]]
+        top = units[0].id if units else None
         hits = self.search_texts(statement, top, MAX_CITATIONS)
-        citations = [Citation(h["doc_id"], h["segment_id"], quote_from(h["text"], 300))
-                     for h in hits]
-        if not segments:
+        citations = [Citation(h["doc_id"], h["group_id"], h["segment_id"],
+                              quote_from(h["text"], 300)) for h in hits]
+        if not units:
             answer = ("证据不足：没有哪个群体有至少 {n} 条文本这样说。最相近的文本如下。" if lang == "zh"
                       else "The evidence is thin: no group has at least {n} texts that say "
                            "this. The closest texts are cited below.").format(n=self.min_support)
-            return AskResult(answer, citations, [], counted_as=statement, thin=True)
+            return AskResult(answer, citations, [], self.level.value, counted_as=statement,
+                             thin=True)
         lines = []
-        for s in segments[:3]:
-            size = len(next(g for g in self.groups if g.id == s.id).ids)
+        for s in units[:3]:
+            size = len(next(u for u in self.units if u.id == s.id).ids)
             if lang == "zh":
                 lines.append(f"{s.name}（{s.id}，{size} 条文本）：{s.count} 条（{s.share:.0%}）这样说")
             else:
                 lines.append(f"{s.name} ({s.id}, {size} texts): {s.count} texts ({s.share:.0%}) "
                              "say this")
         answer = ("；".join(lines) + "。") if lang == "zh" else "; ".join(lines) + "."
-        return AskResult(answer, citations, segments, counted_as=statement)
+        return AskResult(answer, citations, units, self.level.value, counted_as=statement)
 
     def ask(self, question: str, llm=None, usage=None,
             on_token: Callable[[str], None] | None = None) -> AskResult:
@@ -210,11 +232,11 @@ class AskEngine:
                 text += piece
                 if on_token and piece:
                     on_token(piece)
-        except Exception as exc:  # phrasing is optional: the facts stand on their own
+        except Exception as exc:
             log.warning("could not phrase the answer: %s", exc)
             return result
         phrased = tidy(text)
-        names_ok = any(s.name in phrased or s.id in phrased for s in result.segments)
+        names_ok = any(s.name in phrased or s.id in phrased for s in result.counts)
         if phrased and names_ok and lexical_coverage(phrased, [facts, question]) >= 0.85:
             result.answer = phrased + "\n" + result.answer
             result.model_wording = True

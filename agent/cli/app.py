@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from agent.config import load_settings
 from agent.logs import setup_console
 
 from .context import AppContext
@@ -40,8 +39,8 @@ def _global(
                                                                   "and info logs.")] = False,
 ) -> None:
     setup_console(verbose)
-    settings = load_settings(workspace, chroma={"url": chroma_url, "collection": collection})
-    ctx.obj = AppContext(settings, json_output=json_output, verbose=verbose)
+    ctx.obj = AppContext(workspace, {"url": chroma_url, "collection": collection},
+                         json_output=json_output, verbose=verbose)
 
 
 def get_ctx(ctx: typer.Context, json_output: bool = False) -> AppContext:

@@ -2,165 +2,21 @@
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
 import json
-import random
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 
-from agent.cli.context import AppContext
-from agent.persona.generate import GenerateOptions, PersonaGenerator
+from agent.project.evaluate import EvalRequest
 from vectorstore.errors import InputError
 
 from .app import JsonFlag, get_ctx
+from .context import AppContext
 
 STRICT_EXIT = 3
 eval_app = typer.Typer(help="Score personas of prompt/model variants side by side.",
                        invoke_without_command=True, no_args_is_help=False)
-
-
-class CliEvalPipeline:
-    """Wires the CLI's ingest, segment and generate stages into the eval harness, inside the
-    eval's own workspace (never the user's personas)."""
-
-    def __init__(self, app: AppContext, run_dir: Path):
-        settings = app.settings.model_copy(deep=True)
-        settings.workspace = run_dir / "workspace"
-        settings.chroma.collection = None
-        self.app = AppContext(settings, json_output=app.json_output, verbose=app.verbose)
-        self.segments: dict[str, Any] | None = None
-
-    def prepare(self, data: Path, label_col: str | None, seed: int) -> dict[str, Any]:
-        from .ingest_cmd import _options, ingest_paths
-        from .segment_cmd import build_segmenter, run_segment
-
-        opts = _options(self.app, None, None, None, None, None, None, False, "auto", None)
-        ingest_paths(self.app, [data], opts, None, None)
-        if label_col and not self._has_label(label_col):
-            raise InputError(f"{data}: no column {label_col!r} to use as labels (--label-col)")
-        segmenter = build_segmenter("leiden", None, None, None, None, seed, 5, 12,
-                                    self.app.settings.embedding.threads)
-        self.segments = run_segment(self.app, segmenter, fresh=True)
-        return self.segments
-
-    def _has_label(self, label_col: str) -> bool:
-        got = self.app.store().get(limit=50)
-        return any(f"meta_{label_col}" in (m or {}) for m in got["metadatas"])
-
-    def records(self, level: str, label_col: str | None):
-        from evals.harness import Record
-
-        key = "parent_id" if level == "group" else "segment_id"
-        out = []
-        for item in self.app.store().iter_records(include=("documents", "metadatas")):
-            m = item["metadata"] or {}
-            label = m.get(f"meta_{label_col}") if label_col else None
-            out.append(Record(item["id"], item["document"] or "", m.get(key, "unassigned"),
-                              m.get("segment_id", "unassigned"),
-                              None if label is None else str(label)))
-        return out
-
-    def segment_labels(self, seed: int) -> dict[str, str]:
-        from vectorstore.segment import LeidenSegmenter
-        from vectorstore.segment.run import load_records
-
-        data = load_records(self.app.store())
-        seg = LeidenSegmenter(seed=seed).segment(data.ids, data.vectors)
-        return {i: str(label) for i, label in zip(data.ids, seg.labels.tolist(), strict=True)}
-
-    def generate(self, variant, exclude: set[str], out_dir: Path) -> dict[str, Any]:
-        from agent.persona.evidence import support_threshold
-
-        from .generate_cmd import LocalOrRemoteLLM
-
-        settings = self.app.settings.model_copy(deep=True)
-        for key in ("provider", "model", "base_url", "model_path"):
-            if key in variant.settings:
-                setattr(settings.llm, key, variant.settings[key])
-        if "temperature" in variant.settings:
-            settings.persona.temperature = variant.settings["temperature"]
-        vapp = AppContext(settings, json_output=self.app.json_output, verbose=self.app.verbose)
-        level = "segment" if variant.settings.get("level") == "fine" else "group"
-        options = GenerateOptions(level=level, interview=variant.settings.get("interview",
-                                                                              "guided"),
-                                  prompt_versions=variant.prompt_versions,
-                                  exclude_ids=frozenset(exclude),
-                                  min_persona_size=settings.persona.min_persona_size,
-                                  min_support=settings.persona.min_support)
-        embedder_id = self.segments.get("embedder", "")
-        with contextlib.ExitStack() as stack:
-            gen = PersonaGenerator(vapp.store(), vapp.embedder_for_store(), self.segments, out_dir,
-                                   options, LocalOrRemoteLLM(vapp, stack),
-                                   lambda lang: support_threshold(embedder_id, lang))
-            return gen.run()
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        return self.app.embedder_for_store().embed(texts)
-
-
-def _subset(data: Path, run_dir: Path, label_col: str | None, sample: int | None,
-            split: str | None, seed: int) -> Path:
-    """A seeded (stratified) sample and/or one split of ``data``, written as JSON Lines."""
-    from collections import defaultdict
-
-    from vectorstore.readers import InputFile
-
-    rows = [r.fields for r in InputFile(data).rows() if r.fields]
-    if split:
-        rows = [r for r in rows if str(r.get("split")) == split]
-        if not rows:
-            raise InputError(f"{data}: no rows with split == {split!r}")
-    if sample and sample < len(rows):
-        rng = random.Random(seed)
-        if label_col:
-            by: dict[str, list] = defaultdict(list)
-            for r in rows:
-                by[str(r.get(label_col))].append(r)
-            picked = []
-            for key in sorted(by):  # proportional, at least one per label
-                k = max(1, round(sample * len(by[key]) / len(rows)))
-                picked += rng.sample(by[key], min(k, len(by[key])))
-            rows = rng.sample(picked, min(sample, len(picked)))
-        else:
-            rows = rng.sample(rows, sample)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    out = run_dir / f"data-{data.stem}.jsonl"
-    with open(out, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
-    return out
-
-
-def _planted_checks(pipeline: CliEvalPipeline, canaries: list[str], run_dir: Path):
-    """Recovery of the planted groups and canary leaks, as result rows per variant."""
-    def finalize(summary: dict[str, Any], rows: list[dict[str, Any]]) -> None:
-        from evals.harness import row
-        from evals.planted import leaks, recovery
-
-        records = pipeline.records("group", "group")
-        rec = recovery({r.id: r.group for r in records},
-                       {r.id: r.label for r in records if r.label})
-        found = {k: v for k, v in leaks(canaries, run_dir).items() if not k.endswith(".csv")}
-        summary["recovery"] = rec
-        for v in summary["variants"]:
-            rows.append(row(v, None, "recovery_ari", "1", rec["ari"],
-                            f"planted groups: precision {rec['precision']:.3f}, recall "
-                            f"{rec['recall']:.3f}, ARI {rec['ari']:.3f}"))
-            rows.append(row(v, None, "canary_leaks", "1", float(len(found)),
-                            f"{len(canaries)} canaries planted; found in {len(found)} files"))
-
-    return finalize
-
-
-def _run_dir(app: AppContext, data: Path, variants) -> Path:
-    digest = hashlib.sha256((str(data.resolve()) + "|".join(v.describe() for v in variants))
-                            .encode()).hexdigest()[:6]
-    return app.workspace.root / "evals" / f"{time.strftime('%Y%m%d-%H%M%S')}-{digest}"
 
 
 def _fail_under(values: list[str]) -> dict[str, float]:
@@ -223,13 +79,15 @@ def eval_main(
         "--planted", help="Evaluate on a generated corpus of planted personas (English and "
         "Chinese) with random fake-PII canaries; reports group recovery and canary leaks.")
     ] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not reuse cached LLM "
+                                           "answers.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Run the pipeline under several variants on the same data and segments; score and
-    compare them (results.jsonl, report.md, report.html)."""
+    compare them (results.jsonl, report.md, report.html). Without --data (or --planted) the
+    variants run on this workspace's own records and segmentation."""
     if ctx.invoked_subcommand is not None:
         return
-    from evals.harness import run_eval
     from evals.variants import load_spec, parse_variant
 
     a = get_ctx(ctx, json_output)
@@ -243,51 +101,17 @@ def eval_main(
         seed = int(s.get("seed", seed))
         sample = sample or s.get("sample")
         split = split or s.get("split")
-    canaries: list[str] = []
-    if planted:
-        from evals.planted import build, plant_canaries, write_csv
-
-        a.open_workspace()
-        rows = build(random.Random(seed))
-        canaries = plant_canaries(rows, 0.01)
-        data = write_csv(rows, a.workspace.root / "evals" / f"planted-{seed}.csv")
-        label_col = "group"
-    if data is None:
-        raise InputError("pass --data FILE, --planted, or a --spec that names its data")
-    if not data.exists():
-        raise InputError(f"{data}: no such file")
-    if not variants:
-        from evals.variants import build_variant
-
-        variants = [build_variant("default", {})]
-    if len({v.name for v in variants}) != len(variants):
-        raise InputError("variant names must be unique")
     bars = _fail_under(fail_under or [])
-    a.open_workspace()
-    run_dir = _run_dir(a, data, variants)
-    if sample or split:
-        data = _subset(data, run_dir, label_col, sample, split, seed)
-
-    def say(message: str) -> None:
-        a.err.print(f"  {message}")
-
-    pipeline = CliEvalPipeline(a, run_dir)
-    finalize = _planted_checks(pipeline, canaries, run_dir) if planted else None
-    summary = run_eval(pipeline, data, variants, run_dir, label_col, holdout, seed,
-                       not no_stability, progress=say, finalize=finalize)
-    if planted:  # the reports are written now: scan everything once more
-        from evals.planted import leaks
-
-        summary["canary_leaks"] = leaks(canaries, run_dir) | {
-            f"logs/{k}": v for k, v in leaks(canaries, a.workspace.logs_dir).items()}
-        if planted and data.exists():
-            data.unlink()  # the only file that is meant to hold the canaries
+    request = EvalRequest(data=data, label_col=label_col, variants=variants, holdout=holdout,
+                          seed=seed, stability=not no_stability, sample=sample, split=split,
+                          planted=planted, no_cache=no_cache)
+    summary = a.project().eval(request)
+    run_dir = Path(summary["run_dir"])
     print_summary(a, summary, run_dir)
-    failed = [f"{v}: {m} {s['aggregates'][v][m]['value']:.3f} < {bar}"
+    failed = [f"{v}: {m} {summary['aggregates'][v][m]['value']:.3f} < {bar}"
               for m, bar in bars.items() for v in summary["aggregates"]
               if summary["aggregates"][v].get(m, {}).get("value") is not None
               and summary["aggregates"][v][m]["value"] < bar]
-    summary["run_dir"] = str(run_dir)
     summary["below_bar"] = failed
     a.emit(summary)
     for f in failed:
@@ -309,7 +133,7 @@ def eval_compare(ctx: typer.Context,
     def load(run: str) -> dict[str, Any]:
         path = Path(run)
         if not path.is_dir():
-            path = a.workspace.root / "evals" / run
+            path = a.project().workspace.root / "evals" / run
         try:
             return json.loads((path / "summary.json").read_text(encoding="utf-8"))
         except FileNotFoundError:

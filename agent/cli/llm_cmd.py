@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 
-from agent.llm.server import LocalLLMServer
 from agent.prompts import load_prompt
 
 from .app import JsonFlag, get_ctx
@@ -31,12 +30,8 @@ def serve(ctx: typer.Context, model_path: ModelPath = None,
               show_default=False)] = None) -> None:
     """Run the local OpenAI-compatible model server in the foreground (Ctrl-C stops it)."""
     a = get_ctx(ctx)
-    cfg = a.settings.llm
-    ws = a.open_workspace()
-    server = LocalLLMServer(model_path or cfg.model_path, context=context or cfg.context,
-                            host=host, port=port or None, threads=cfg.threads,
-                            log_path=ws.logs_dir / "llm-server.log",
-                            startup_timeout=cfg.startup_timeout)
+    server = a.project().providers.local_server(model_path, host=host, port=port or None,
+                                                context=context)
     with server:
         a.err.print(f"serving {server.model_path.name} (context {server.context}) at "
                     f"{server.base_url} as model {server.alias!r}; Ctrl-C stops it")
@@ -55,10 +50,9 @@ def check(ctx: typer.Context, model_path: ModelPath = None,
           json_output: JsonFlag = False) -> None:
     """Send one prompt; print model, capabilities, latency and token counts."""
     a = get_ctx(ctx, json_output)
-    if model_path is not None:
-        a.settings.llm.model_path = model_path
+    project = a.project(llm={"model_path": model_path}) if model_path else a.project()
     prompt = load_prompt("llm_check.user")
-    with a.llm_runtime() as rt:
+    with project.llm() as rt:
         t0 = time.perf_counter()
         caps = rt.capabilities(refresh=refresh)
         probe_s = time.perf_counter() - t0
@@ -70,7 +64,7 @@ def check(ctx: typer.Context, model_path: ModelPath = None,
         local = rt.server is not None
     usage = resp.usage
     result = {
-        "provider": a.settings.llm.provider, "base_url": rt.base_url, "model": rt.model,
+        "provider": project.settings.llm.provider, "base_url": rt.base_url, "model": rt.model,
         "local_server": local, "capabilities": caps.as_dict(),
         "capability_seconds": round(probe_s, 2), "latency_seconds": round(latency, 3),
         "prompt_tokens": usage.prompt_tokens if usage else None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from vectorstore.segment.artifact import Level
 from vectorstore.store import ChromaStore
 
 MAX_POINTS = 3000
@@ -19,7 +20,10 @@ class MapData:
     centres: dict[str, tuple[float, float]]
 
 
-def segment_map(store: ChromaStore, key: str = "parent_id", seed: int = 0) -> MapData | None:
+def segment_map(store: ChromaStore, level: Level | str = Level.GROUP, seed: int = 0
+                ) -> MapData | None:
+    """Points coloured by the group (or segment) they belong to."""
+    key = Level.parse(level).key
     items = [(it["embedding"], (it["metadata"] or {}).get(key)) for it in
              store.iter_records(include=("embeddings", "metadatas"))]
     items = [(v, g) for v, g in items if g and g != "unassigned"]

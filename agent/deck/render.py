@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from agent.persona.schema import CLAIM_FIELDS, Persona
+from vectorstore.segment.artifact import SegmentationRun
 
 from .mapping import MapData
 
@@ -34,15 +35,14 @@ def md(text: Any) -> str:
     return re.sub(r"([\\`*_\[\]{}()#+!|])", r"\\\1", s).replace("\n", " ")
 
 
-def render_markdown(personas: list[Persona], segments: dict[str, Any], flagged: dict[str, int]
+def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged: dict[str, int]
                     ) -> str:
     lines = ["# Persona deck", "",
-             f"{len(personas)} personas from {segments.get('records', 0)} texts "
-             f"(segmentation {md(segments.get('run_id', ''))}, embedder "
-             f"{md(segments.get('embedder', ''))}).", ""]
+             f"{len(personas)} personas from {segments.records} texts "
+             f"(segmentation {md(segments.run_id)}, embedder {md(segments.embedder)}).", ""]
     for p in personas:
         badge = " — degraded" if p.degraded else ""
-        lines += [f"## {md(p.name)} ({p.segment_id}){badge}", "", f"*{md(p.tagline)}*", "",
+        lines += [f"## {md(p.name)} ({p.subject_id}){badge}", "", f"*{md(p.tagline)}*", "",
                   f"{p.size.texts} texts, {p.size.users} users, {p.share:.1%} of all texts. "
                   f"Language: {p.language}.", "", md(p.summary), ""]
         if p.degraded:
@@ -66,25 +66,25 @@ def render_markdown(personas: list[Persona], segments: dict[str, Any], flagged: 
             lines.append("")
         for d in p.differentiators:
             lines.append(f"- {md(d.text)}")
-        if flagged.get(p.segment_id):
-            lines += ["", f"{flagged[p.segment_id]} texts in this group read as instructions to "
+        if flagged.get(p.subject_id):
+            lines += ["", f"{flagged[p.subject_id]} texts in this group read as instructions to "
                           "a model; they were flagged and left out of every prompt."]
         lines += ["", f"<sub>{md(', '.join(p.provenance.prompts))} · model "
                       f"{md(p.provenance.chat_model)}</sub>", ""]
     return "\n".join(lines) + "\n"
 
 
-def render_html(personas: list[Persona], segments: dict[str, Any], flagged: dict[str, int],
+def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dict[str, int],
                 mapping: MapData | None) -> str:
-    colours = {g["id"]: PALETTE[i % len(PALETTE)] for i, g in enumerate(segments.get("groups", []))}
-    total = max(segments.get("records", 1), 1)
-    cards = "\n".join(_card(p, colours.get(p.segment_id, "#888"), flagged.get(p.segment_id, 0))
+    colours = {g.id: PALETTE[i % len(PALETTE)] for i, g in enumerate(segments.groups)}
+    total = max(segments.records, 1)
+    cards = "\n".join(_card(p, colours.get(p.subject_id, "#888"), flagged.get(p.subject_id, 0))
                       for p in personas)
     bars = "\n".join(
-        f'<div class="bar"><span class="lbl">{esc(g["id"])} · {esc(", ".join(g["keywords"][:3]))}'
-        f'</span><span class="track"><span class="fill" style="width:{100 * g["size"] / total:.1f}%;'
-        f'background:{colours.get(g["id"], "#888")}"></span></span><span class="num">{g["size"]}'
-        f'</span></div>' for g in segments.get("groups", []))
+        f'<div class="bar"><span class="lbl">{esc(g.id)} · {esc(", ".join(g.keywords[:3]))}'
+        f'</span><span class="track"><span class="fill" style="width:{100 * g.size / total:.1f}%;'
+        f'background:{colours.get(g.id, "#888")}"></span></span><span class="num">{g.size}'
+        f'</span></div>' for g in segments.groups)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="{CSP}">
@@ -92,8 +92,8 @@ def render_html(personas: list[Persona], segments: dict[str, Any], flagged: dict
 <title>Persona deck</title>
 <style>{STYLE}</style></head>
 <body><header><h1>Persona deck</h1>
-<p>{len(personas)} personas from {segments.get('records', 0)} texts · segmentation
-{esc(segments.get('run_id', ''))} · embedder {esc(segments.get('embedder', ''))}</p></header>
+<p>{len(personas)} personas from {segments.records} texts · segmentation
+{esc(segments.run_id)} · embedder {esc(segments.embedder)}</p></header>
 <section class="overview"><div class="panel"><h2>Group sizes</h2>{bars}</div>
 <div class="panel"><h2>Map of the segments</h2>{_svg(mapping, colours)}</div></section>
 <main>{cards}</main>
@@ -124,7 +124,7 @@ def _card(p: Persona, colour: str, flagged: int) -> str:
             'left out of every prompt.</p>' if flagged else "")
     return f"""<article class="card" style="border-top-color:{colour}">
 <h2 class="name">{esc(p.name)}</h2><p class="tagline">{esc(p.tagline)}</p>
-<p class="meta">{esc(p.segment_id)} · {p.size.texts} texts · {p.size.users} users ·
+<p class="meta">{esc(p.subject_id)} · {p.size.texts} texts · {p.size.users} users ·
 {p.share:.1%} · {esc(p.language)}</p>{degraded}{flag}
 <p class="summary">{esc(p.summary)}</p>{''.join(sections)}
 <h4>Quotes</h4>{quotes}
@@ -150,7 +150,7 @@ def _svg(mapping: MapData | None, colours: dict[str, str]) -> str:
             f"{dots}{labels}</svg>")
 
 
-def write_deck(out_dir: Path, personas: list[Persona], segments: dict[str, Any],
+def write_deck(out_dir: Path, personas: list[Persona], segments: SegmentationRun,
                flagged: dict[str, int], mapping: MapData | None) -> tuple[Path, Path]:
     from agent.workspace import atomic_write
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from agent.llm.structured import LLMCallFailed, Usage
 from agent.prompts import load_prompt
+from vectorstore.segment.artifact import SegmentationRun
 
 from .evidence import SupportCounter, support_threshold
 from .group import GroupData
@@ -23,13 +24,13 @@ FIELDS = {"goal": "goals", "pain": "pain_points", "behaviour": "behaviours",
 
 
 def autonomous_interview(chat_model, group: GroupData, store, embedder, validator,
-                         usage: Usage, segments: dict[str, Any],
+                         usage: Usage, segments: SegmentationRun,
                          max_turns: int = MAX_TURNS) -> Transcript:
     from langchain.agents import create_agent
 
     prompt = load_prompt("interview.autonomous")
     counter = getattr(validator, "counter", None) or SupportCounter(
-        embedder, support_threshold(segments.get("embedder", "")))
+        embedder, support_threshold(segments.embedder))
     calls: list[dict[str, Any]] = []
     tools = langchain_tools(GroupTools(group, store, embedder, counter, segments), calls)
     agent = create_agent(chat_model, tools=tools,

@@ -16,21 +16,25 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from agent.artifacts import read_persona, write_persona
 from agent.llm.structured import LLMCallFailed, Usage
 from agent.prompts import Prompt, load_prompt
-from agent.workspace import atomic_write
+from vectorstore.errors import InputError
+from vectorstore.segment.artifact import Level, SegmentationRun, UnitInfo
 from vectorstore.store import ChromaStore
 
 from .evidence import SupportCounter
 from .group import GroupData, load_group
 from .guide import load_guide
 from .guided import GuidedInterviewer
+from .options import GenerateOptions
+from .results import GenerateResult, TargetResult
 from .schema import SCHEMA_VERSION, Persona, Provenance, Size, TokenUsage
 from .transcript import Transcript
 from .validate import Rules, Validator
@@ -43,28 +47,12 @@ LLM_UNAVAILABLE = "llm_unavailable"
 
 
 @dataclass
-class GenerateOptions:
-    level: str = "group"                 # group | segment
-    min_persona_size: int = 5
-    min_support: int = 3
-    language: str | None = None          # None: each group's dominant language
-    interview: str = "guided"            # guided | autonomous
-    claims_per_field: int = 2
-    concurrency: int = 1
-    seed: int = 0
-    only: list[str] | None = None        # generate just these group ids
-    exclude_ids: frozenset[str] = frozenset()  # held-out records (evals)
-    prompt_versions: dict[str, int] = field(default_factory=dict)
-    price_per_million: tuple[float, float] = (0.0, 0.0)  # input, output (USD)
-
-
-@dataclass
 class LLMContext:
     """What the generator needs from a running model (built lazily by the caller)."""
 
     llm: Any                      # StructuredLLM
     model_name: str
-    autonomous: Callable | None = None   # (group, validator, usage) -> Transcript
+    autonomous: Callable | None = None   # (group, validator, usage, segments) -> Transcript
     count_tokens: Callable[[str], int] | None = None   # the model's own tokenizer
     context: int = 8192
 
@@ -72,11 +60,11 @@ class LLMContext:
 @dataclass
 class Target:
     id: str
-    info: dict[str, Any]
+    info: UnitInfo
 
 
 class PersonaGenerator:
-    def __init__(self, store: ChromaStore, embedder, segments: dict[str, Any], out_dir: Path,
+    def __init__(self, store: ChromaStore, embedder, segments: SegmentationRun, out_dir: Path,
                  options: GenerateOptions, llm_factory: Callable[[], LLMContext],
                  support_threshold, on_done: Callable[[str, str], None] | None = None):
         self.store = store
@@ -96,14 +84,11 @@ class PersonaGenerator:
 
     # -- planning ------------------------------------------------------------------------------------
     def targets(self) -> list[Target]:
-        key = "groups" if self.options.level == "group" else "segments"
-        items = [Target(x["id"], x) for x in self.segments[key]]
+        items = [Target(x.id, x) for x in self.segments.units(self.options.level)]
         if self.options.only:
             wanted = set(self.options.only)
             unknown = wanted - {t.id for t in items}
             if unknown:
-                from vectorstore.errors import InputError
-
                 raise InputError(f"unknown {self.options.level} id(s): {', '.join(sorted(unknown))}"
                                  f"; known: {', '.join(t.id for t in items)}")
             items = [t for t in items if t.id in wanted]
@@ -113,18 +98,19 @@ class PersonaGenerator:
         return [self.guide_prompt.ref, *(p.ref for p in self.prompts.values())]
 
     # -- running ---------------------------------------------------------------------------------------
-    def run(self) -> dict[str, Any]:
+    def run(self) -> GenerateResult:
         started = time.perf_counter()
         targets = self.targets()
-        results: dict[str, dict[str, Any]] = {}
+        results: dict[str, TargetResult] = {}
 
         def one(t: Target) -> None:
             try:
                 results[t.id] = self._one(t)
-            except Exception as exc:  # one bad group never stops the run
+            except Exception as exc:
                 log.error("persona for %s failed", t.id, exc_info=True)
-                results[t.id] = {"id": t.id, "status": "failed", "reason": f"{type(exc).__name__}: {exc}"}
-            self.on_done(t.id, results[t.id]["status"])
+                results[t.id] = TargetResult(id=t.id, status="failed",
+                                             reason=f"{type(exc).__name__}: {exc}")
+            self.on_done(t.id, results[t.id].status)
 
         if self.options.concurrency > 1:
             with ThreadPoolExecutor(self.options.concurrency) as pool:
@@ -134,21 +120,20 @@ class PersonaGenerator:
                 one(t)
         self._remove_orphans({t.id for t in self.targets()} if not self.options.only else None)
         statuses = [results[t.id] for t in targets]
-        return {
-            "level": self.options.level,
-            "personas": sum(1 for r in statuses if r["status"] in ("generated", "kept")),
-            "generated": sum(1 for r in statuses if r["status"] == "generated"),
-            "kept": sum(1 for r in statuses if r["status"] == "kept"),
-            "skipped_small": [r["id"] for r in statuses if r["status"] == "too_small"],
-            "failed": [r for r in statuses if r["status"] == "failed"],
-            "degraded": sum(1 for r in statuses if r.get("degraded")),
-            "claims_dropped": sum(r.get("claims_dropped", 0) for r in statuses),
+        return GenerateResult(
+            level=self.options.level,
+            personas=sum(1 for r in statuses if r.status in ("generated", "kept")),
+            generated=sum(1 for r in statuses if r.status == "generated"),
+            kept=sum(1 for r in statuses if r.status == "kept"),
+            skipped_small=[r.id for r in statuses if r.status == "too_small"],
+            failed=[r for r in statuses if r.status == "failed"],
+            degraded=sum(1 for r in statuses if r.degraded),
+            claims_dropped=sum(r.claims_dropped for r in statuses),
             **self.usage.as_dict(),
-            "estimated_cost_usd": self._cost(self.usage),
-            "seconds": round(time.perf_counter() - started, 2),
-            "model": self._llm.model_name if self._llm else None,
-            "groups": statuses,
-        }
+            estimated_cost_usd=self._cost(self.usage),
+            seconds=round(time.perf_counter() - started, 2),
+            model=self._llm.model_name if self._llm else None,
+            targets=statuses, options=self.options.comparable())
 
     def _llm_context(self) -> LLMContext:
         with self._llm_lock:
@@ -156,32 +141,34 @@ class PersonaGenerator:
                 self._llm = self.llm_factory()
             return self._llm
 
-    def _one(self, t: Target) -> dict[str, Any]:
+    def _one(self, t: Target) -> TargetResult:
         path = self.out_dir / f"persona-{t.id}.json"
         group = load_group(self.store, self.options.level, t.id, t.info,
-                           self.segments.get("records", 0), self.options.exclude_ids)
+                           self.segments.records, self.options.exclude_ids)
         if group.size < self.options.min_persona_size:
             path.unlink(missing_ok=True)
-            return {"id": t.id, "status": "too_small", "texts": group.size}
+            return TargetResult(id=t.id, status="too_small", texts=group.size)
         inputs = self._inputs_hash(group)
-        old = _read(path)
+        old = read_persona(path)
         if (old and old.provenance.inputs_hash == inputs
                 and not (old.degraded_reason or "").startswith(LLM_UNAVAILABLE)):
-            return {"id": t.id, "status": "kept", "degraded": old.degraded, "name": old.name}
+            return TargetResult(id=t.id, status="kept", degraded=old.degraded, name=old.name)
         persona = self._generate(group, inputs)
-        atomic_write(path, persona.model_dump_json(indent=2))
-        return {"id": t.id, "status": "generated", "degraded": persona.degraded,
-                "name": persona.name, "claims_dropped": persona.provenance.claims_dropped,
-                "llm_calls": persona.provenance.token_usage.llm_calls}
+        write_persona(path, persona)
+        return TargetResult(id=t.id, status="generated", degraded=persona.degraded,
+                            name=persona.name, claims_dropped=persona.provenance.claims_dropped,
+                            llm_calls=persona.provenance.token_usage.llm_calls)
 
     def _generate(self, group: GroupData, inputs: str) -> Persona:
         usage = Usage()
         language = self.options.language or group.language()
         validator = Validator(group, self.counter, Rules(min_support=self.options.min_support))
         reason = None
+        mode = self.options.interview
         try:
             ctx = self._llm_context()
             transcript = self._interview(ctx, group, validator, language, usage)
+            mode = transcript.mode
             writer = PersonaWriter(ctx.llm, self.counter, self.prompts, usage,
                                    fit=_fitter(ctx))
             written = writer.write(group, transcript, validator, language)
@@ -191,6 +178,7 @@ class PersonaGenerator:
             reason = f"{LLM_UNAVAILABLE}: {exc}"
             transcript = GuidedInterviewer(None, self.counter, self.questions, self.prompts[
                 "persona.system"], self.prompts["writer.claim"], usage).plan_only(group)
+            mode = transcript.mode
             written = PersonaWriter(None, self.counter, self.prompts, usage).write(
                 group, transcript, validator, language)
             model_name = self._llm.model_name if self._llm else "unavailable"
@@ -199,28 +187,32 @@ class PersonaGenerator:
             reason = "filled from the texts because no model answer passed validation: " + \
                 ", ".join(written.fallbacks)
         peers = self._peers(group)
+        level = Level(self.options.level)
         return Persona(
-            schema_version=SCHEMA_VERSION, id=f"persona-{group.id}", segment_id=group.id,
-            level=self.options.level, name=written.name, tagline=written.tagline,
+            schema_version=SCHEMA_VERSION, id=f"persona-{group.id}", level=level.value,
+            **{"group_id" if level is Level.GROUP else "segment_id": group.id},
+            name=written.name, tagline=written.tagline,
             summary=written.summary, size=Size(texts=group.size, users=group.users()),
-            share=round(group.size / max(self.segments.get("records", 1), 1), 4),
-            **written.claims, quotes=written.quotes, keywords=group.info.get("keywords", []),
+            share=round(group.size / max(self.segments.records, 1), 4),
+            **written.claims, quotes=written.quotes, keywords=list(group.info.keywords),
             sub_segments=sub_segments(group, self.segments),
             differentiators=differentiators(group, peers, language), language=language,
             degraded=reason is not None, degraded_reason=reason,
             provenance=Provenance(
                 prompts=self.prompt_refs(), chat_model=model_name,
-                embedder=self.segments.get("embedder", ""),
-                segmentation_run=self.segments.get("run_id", ""), seed=self.segments.get("seed"),
+                embedder=self.segments.embedder,
+                segmentation_run=self.segments.run_id, seed=self.segments.seed,
                 inputs_hash=inputs, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                interview_mode=self.options.interview,
+                interview_mode=mode,
                 token_usage=TokenUsage(**usage.as_dict(), estimated_cost_usd=self._cost(usage)),
                 claims_dropped=written.claims_dropped,
                 flagged_texts_excluded=len(group.flagged_ids)))
 
     def _interview(self, ctx: LLMContext, group, validator, language, usage) -> Transcript:
         if self.options.interview == "autonomous" and ctx.autonomous is not None:
-            return ctx.autonomous(group, validator, usage)
+            return ctx.autonomous(group, validator, usage, self.segments)
+        if self.options.interview == "autonomous":
+            log.warning("the model cannot call tools; %s is interviewed in guided mode", group.id)
         return GuidedInterviewer(ctx.llm, self.counter, self.questions,
                                  self.prompts["persona.system"], self.prompts["writer.claim"],
                                  usage, self.options.claims_per_field, fit=_fitter(ctx)).interview(
@@ -237,10 +229,11 @@ class PersonaGenerator:
         o = self.options
         h.update(json.dumps({"schema": SCHEMA_VERSION, "level": o.level, "min_support": o.min_support,
                              "language": o.language, "interview": o.interview,
-                             "claims": o.claims_per_field, "embedder": self.segments.get("embedder"),
+                             "claims": o.claims_per_field, "embedder": self.segments.embedder,
                              "model": self._model_identity(),
                              "threshold": self.counter.identity,
-                             "info": {k: group.info.get(k) for k in ("keywords", "segments")}},
+                             "info": {"keywords": group.info.keywords,
+                                      "segments": getattr(group.info, "segments", None)}},
                             sort_keys=True).encode())
         return h.hexdigest()[:24]
 
@@ -248,26 +241,25 @@ class PersonaGenerator:
         return getattr(self.llm_factory, "identity", "") or ""
 
     def _peers(self, group: GroupData) -> list[tuple[str, list[str], float]]:
-        key = "groups" if group.level == "group" else "segments"
-        others = [x for x in self.segments[key] if x["id"] != group.id]
+        others = [x for x in self.segments.units(group.level) if x.id != group.id]
         if not others or group.size == 0:
             return []
         out = []
         for x in others:
-            got = self.store.get(ids=x.get("central_ids", [])[:5], include=["embeddings"])
+            got = self.store.get(ids=x.central_ids[:5], include=["embeddings"])
             if len(got["ids"]) == 0:
                 continue
             c = np.asarray(got["embeddings"], dtype=np.float32).mean(axis=0)
             c /= max(float(np.linalg.norm(c)), 1e-12)
-            out.append((x["id"], x.get("keywords", []), float(c @ group.centroid)))
+            out.append((x.id, list(x.keywords), float(c @ group.centroid)))
         return sorted(out, key=lambda p: -p[2])
 
     def _remove_orphans(self, current: set[str] | None) -> None:
         if current is None or not self.out_dir.exists():
             return
         for p in self.out_dir.glob("persona-*.json"):
-            persona = _read(p)
-            if persona and persona.level == self.options.level and persona.segment_id not in current:
+            persona = read_persona(p)
+            if persona and persona.level == self.options.level and persona.subject_id not in current:
                 p.unlink()
 
     def _cost(self, usage: Usage) -> float:
@@ -284,15 +276,3 @@ def _fitter(ctx: LLMContext):
         return ctx.count_tokens(prompt) + answer_tokens + 64 <= ctx.context
 
     return fits
-
-
-def _read(path: Path) -> Persona | None:
-    try:
-        return Persona.model_validate_json(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return None
-
-
-def read_personas(directory: Path) -> list[Persona]:
-    out = [p for p in (_read(f) for f in sorted(directory.glob("persona-*.json"))) if p]
-    return sorted(out, key=lambda p: -p.size.texts)

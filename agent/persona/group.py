@@ -14,18 +14,19 @@ import numpy as np
 
 from vectorstore.injection import FLAG_KEY, reads_as_instruction
 from vectorstore.records import is_first
+from vectorstore.segment.artifact import Level, UnitInfo
 from vectorstore.store import ChromaStore
 
 
 @dataclass
 class GroupData:
     id: str
-    level: str                      # "group" (parent) or "segment" (fine)
+    level: Level                    # a parent group or a fine segment
     ids: list[str]
     texts: list[str]
     vectors: np.ndarray
     metas: list[dict[str, Any]]
-    info: dict[str, Any]            # the group's entry in segments.json
+    info: UnitInfo                  # its entry in segments.json
     corpus_size: int
     flagged_ids: list[str] = field(default_factory=list)
     held_out: int = 0
@@ -46,7 +47,7 @@ class GroupData:
         self._positions = {d: i for i, d in enumerate(self.ids)}
 
     def language(self) -> str:
-        langs = self.info.get("languages") or {}
+        langs = self.info.languages
         ranked = [lang for lang in sorted(langs, key=lambda k: -langs[k]) if lang != "und"]
         return ranked[0] if ranked else "en"
 
@@ -54,13 +55,13 @@ class GroupData:
         return len({m.get("user") for m in self.metas if m.get("user")})
 
 
-def load_group(store: ChromaStore, level: str, group_id: str, info: dict[str, Any],
+def load_group(store: ChromaStore, level: Level | str, group_id: str, info: UnitInfo,
                corpus_size: int, exclude: set[str] | frozenset[str] = frozenset()) -> GroupData:
-    key = "parent_id" if level == "group" else "segment_id"
+    level = Level.parse(level)
     ids, texts, vecs, metas, flagged = [], [], [], [], []
     held_out = 0
     for item in store.iter_records(include=("embeddings", "documents", "metadatas"),
-                                   where={key: group_id}):
+                                   where={level.key: group_id}):
         m = item["metadata"] or {}
         text = item["document"] or ""
         if item["id"] in exclude:

@@ -45,7 +45,7 @@ class GuidedInterviewer:
         for q in self.questions:
             t.add("question", q.field, q.question)
             picks = self._candidates(group, q, used, language)
-            t.add("tool", q.field, {"tool": "search_segment", "anchors": list(q.anchors),
+            t.add("tool", q.field, {"tool": "search_texts", "anchors": list(q.anchors),
                                     "result_ids": [group.ids[i] for i, _ in picks]})
             for i, sentence in picks:
                 source, messages = self._messages(sentence, q, language)
@@ -88,7 +88,7 @@ class GuidedInterviewer:
         for q in self.questions:
             picks = self._candidates(group, q, used, group.language())
             used.update(i for i, _ in picks)
-            t.add("tool", q.field, {"tool": "search_segment", "anchors": list(q.anchors),
+            t.add("tool", q.field, {"tool": "search_texts", "anchors": list(q.anchors),
                                     "result_ids": [group.ids[i] for i, _ in picks]})
             t.findings.extend(Finding(q.field, "", [group.ids[i]], attempted=False, source=sent)
                               for i, sent in picks)

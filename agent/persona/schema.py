@@ -3,11 +3,12 @@ the model as much as for people: they go into the JSON Schema the writer sends."
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "2.0"
 
 
 class _Strict(BaseModel):
@@ -74,10 +75,13 @@ class Provenance(_Strict):
 
 
 class Persona(_Strict):
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["2.0"] = SCHEMA_VERSION
     id: str
-    segment_id: str = Field(..., description="The group (or fine segment) this persona describes.")
-    level: Literal["group", "segment"]
+    level: Literal["group", "segment"] = Field(
+        ..., description="What this persona describes: a parent group or a fine segment.")
+    group_id: str | None = Field(None, description="The group it describes (level group).")
+    segment_id: str | None = Field(None, description="The fine segment it describes (level "
+                                                     "segment).")
     name: str = Field(..., min_length=2, max_length=60)
     tagline: str = Field(..., min_length=3, max_length=160)
     summary: str = Field(..., min_length=3, max_length=800)
@@ -96,11 +100,43 @@ class Persona(_Strict):
     degraded_reason: str | None = None
     provenance: Provenance
 
+    @model_validator(mode="after")
+    def _describes_one_thing(self) -> Persona:
+        wanted, other = (("group_id", "segment_id") if self.level == "group"
+                         else ("segment_id", "group_id"))
+        if not getattr(self, wanted) or getattr(self, other) is not None:
+            raise ValueError(f"a {self.level} persona sets {wanted} (and not {other})")
+        return self
+
+    @property
+    def subject_id(self) -> str:
+        """The id of the group or segment this persona describes."""
+        return self.group_id if self.level == "group" else self.segment_id  # type: ignore[return-value]
+
     def claims(self) -> list[tuple[str, Claim]]:
         return [(field, c) for field in CLAIM_FIELDS for c in getattr(self, field)]
 
 
 CLAIM_FIELDS = ("goals", "pain_points", "behaviours", "motivations")
+
+
+def migrate_persona(data: dict[str, Any]) -> dict[str, Any]:
+    """A persona written by an older version, in the current schema.
+
+    1.0 called the id of what it described ``segment_id`` even for a group; 2.0 says
+    ``group_id`` or ``segment_id`` by level.
+    """
+    data = dict(data)
+    if data.get("schema_version") == "1.0":
+        subject = data.pop("segment_id", None)
+        data["group_id" if data.get("level") == "group" else "segment_id"] = subject
+        data["schema_version"] = SCHEMA_VERSION
+    return data
+
+
+def load_persona(text: str | bytes) -> Persona:
+    """Parse a persona file (any released schema version); ValueError when it is not one."""
+    return Persona.model_validate(migrate_persona(json.loads(text)))
 
 
 def json_schema() -> dict:

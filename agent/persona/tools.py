@@ -1,4 +1,4 @@
-"""Retrieval tools over one group's texts in the Chroma store.
+"""Retrieval tools over the texts of the group (or fine segment) a persona describes.
 
 ``GroupTools`` holds the logic (plain methods returning data); ``langchain_tools`` wraps
 them as LangChain tools for the autonomous interviewer. Bad arguments come back to the model
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
+from vectorstore.segment.artifact import SegmentationRun
 from vectorstore.store import ChromaStore
 
 from .evidence import SupportCounter
@@ -27,18 +28,17 @@ class ToolError(ValueError):
 
 class GroupTools:
     def __init__(self, group: GroupData, store: ChromaStore, embedder, counter: SupportCounter,
-                 segments: dict[str, Any], seed: int = 0):
+                 segments: SegmentationRun, seed: int = 0):
         self.group = group
         self.store = store
         self.embedder = embedder
         self.counter = counter
         self.segments = segments
         self.seed = seed
-        self._key = "parent_id" if group.level == "group" else "segment_id"
 
     # -- the tools --------------------------------------------------------------------------------
-    def search_segment(self, query: str, k: int = 5) -> list[dict[str, Any]]:
-        """The group's texts most similar to ``query`` (Chroma query with a group filter)."""
+    def search_texts(self, query: str, k: int = 5) -> list[dict[str, Any]]:
+        """The texts most similar to ``query`` (a Chroma query filtered to this group)."""
         query = (query or "").strip()
         if not query:
             raise ToolError("query must be a non-empty string")
@@ -47,13 +47,13 @@ class GroupTools:
         allowed = set(self.group.ids)
         found = self.store.query(vec, n_results=min(k + len(self.group.flagged_ids) + 10,
                                                    max(self.group.size + 20, k)),
-                                 where={self._key: self.group.id})
+                                 where={self.group.level.key: self.group.id})
         out = [{"id": i, "text": t, "similarity": round(1 - d, 4)}
                for i, t, d in zip(found["ids"], found["documents"], found["distances"], strict=True)
                if i in allowed]
         return out[:k]
 
-    def sample_segment(self, n: int = 5, strategy: str = "central") -> list[dict[str, Any]]:
+    def sample_texts(self, n: int = 5, strategy: str = "central") -> list[dict[str, Any]]:
         """``n`` texts: the most ``central``, a ``diverse`` set (MMR) or a seeded ``random`` one."""
         n = _bounded(n, "n")
         g = self.group
@@ -67,29 +67,29 @@ class GroupTools:
             raise ToolError("strategy must be one of: central, diverse, random")
         return [{"id": g.ids[i], "text": g.texts[i]} for i in order]
 
-    def segment_stats(self) -> dict[str, Any]:
+    def describe(self) -> dict[str, Any]:
         info = self.group.info
-        return {"id": self.group.id, "texts": info.get("size"), "share": info.get("share"),
-                "users": info.get("users"), "keywords": info.get("keywords", []),
-                "languages": info.get("languages", {}), "metadata": info.get("metadata", {}),
+        return {"id": self.group.id, "level": self.group.level.value, "texts": info.size,
+                "share": info.share, "users": info.users, "keywords": list(info.keywords),
+                "languages": dict(info.languages), "metadata": dict(info.metadata),
                 "flagged_texts": len(self.group.flagged_ids)}
 
-    def compare_segments(self, other: str | None = None) -> list[dict[str, Any]]:
-        """Keywords and central texts of the nearest groups (or of ``other``)."""
-        peers = [p for p in self._peers() if p["id"] != self.group.id]
+    def compare_nearest(self, other: str | None = None) -> list[dict[str, Any]]:
+        """Keywords and central texts of the nearest other groups (or of ``other``)."""
+        peers = [p for p in self._peers() if p.id != self.group.id]
         if other:
-            peers = [p for p in peers if p["id"] == other]
+            peers = [p for p in peers if p.id == other]
             if not peers:
-                known = ", ".join(p["id"] for p in self._peers())
-                raise ToolError(f"unknown segment {other!r}; known: {known}")
+                known = ", ".join(p.id for p in self._peers())
+                raise ToolError(f"unknown {self.group.level.value} {other!r}; known: {known}")
         else:
             peers = sorted(peers, key=lambda p: -self._closeness(p))[:3]
         out = []
         for p in peers:
-            central = [i for i in p.get("central_ids", [])[:3]]
+            central = list(p.central_ids[:3])
             docs = self.store.get(ids=central, include=["documents"]) if central else {"ids": [],
                                                                                        "documents": []}
-            out.append({"id": p["id"], "keywords": p.get("keywords", [])[:8],
+            out.append({"id": p.id, "keywords": list(p.keywords)[:8],
                         "central_texts": list(docs["documents"])})
         return out
 
@@ -102,13 +102,13 @@ class GroupTools:
                 "of_texts": self.group.size, "example_ids": s.ids[:5]}
 
     # -- helpers ---------------------------------------------------------------------------------
-    def _peers(self) -> list[dict[str, Any]]:
-        return self.segments["groups" if self.group.level == "group" else "segments"]
+    def _peers(self):
+        return self.segments.units(self.group.level)
 
-    def _closeness(self, peer: dict[str, Any]) -> float:
-        mine = set(self.group.info.get("keywords", []))
-        theirs = set(peer.get("keywords", []))
-        return len(mine & theirs) / max(len(mine | theirs), 1) + peer.get("share", 0) * 1e-3
+    def _closeness(self, peer) -> float:
+        mine = set(self.group.info.keywords)
+        theirs = set(peer.keywords)
+        return len(mine & theirs) / max(len(mine | theirs), 1) + peer.share * 1e-3
 
 
 def mmr(vectors: np.ndarray, centroid: np.ndarray, n: int, lam: float = 0.6) -> list[int]:
@@ -149,7 +149,7 @@ class _Sample(BaseModel):
 
 
 class _Compare(BaseModel):
-    other: str | None = Field(None, description="Id of another segment; empty for the nearest.")
+    other: str | None = Field(None, description="Id of another group; empty for the nearest.")
 
 
 class _Count(BaseModel):
@@ -178,13 +178,13 @@ def langchain_tools(tools: GroupTools, log: list[dict[str, Any]] | None = None) 
                                             args_schema=schema)
 
     return [
-        wrap("search_segment", tools.search_segment, _Search,
+        wrap("search_texts", tools.search_texts, _Search,
              "Find the group's texts most similar to a query."),
-        wrap("sample_segment", tools.sample_segment, _Sample,
+        wrap("sample_texts", tools.sample_texts, _Sample,
              "Read some of the group's texts: central, diverse or random."),
-        wrap("segment_stats", tools.segment_stats, _NoArgs,
+        wrap("describe", tools.describe, _NoArgs,
              "Size, share, keywords, metadata and languages of the group."),
-        wrap("compare_segments", tools.compare_segments, _Compare,
+        wrap("compare_nearest", tools.compare_nearest, _Compare,
              "Keywords and central texts of the nearest other groups."),
         wrap("count_support", tools.count_support, _Count,
              "How many of the group's texts support a statement."),

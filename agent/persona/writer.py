@@ -10,12 +10,12 @@ persona says so (``degraded`` + reason).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from agent.llm.structured import StructuredLLM, Usage
 from agent.prompts import Prompt
+from vectorstore.segment.artifact import Level, SegmentationRun
 
 from .evidence import SupportCounter, is_verbatim, quote_from
 from .group import GroupData
@@ -59,7 +59,7 @@ class PersonaWriter:
         statements = [c.text for f in CLAIM_FIELDS for c in claims[f]][:8]
         central = _central(group, 4)
         lang_name = LANGUAGE_NAMES.get(language, language)
-        keywords = group.info.get("keywords", [])[:8]
+        keywords = list(group.info.keywords)[:8]
         shown = [quote_from(group.texts[i], 300) for i in central]
         name_values = dict(comments=comments_block(shown), keywords=", ".join(keywords),
                            language=lang_name)
@@ -241,30 +241,30 @@ def _keyword_line(keywords: list[str], language: str) -> str:
     return "Often mention " + ", ".join(keywords[:5])
 
 
-def sub_segments(group: GroupData, segments: dict[str, Any]) -> list[SubSegment]:
+def sub_segments(group: GroupData, segments: SegmentationRun) -> list[SubSegment]:
     """The fine segments inside a group, with size, keywords and one verbatim quote.
 
     The quote is the segment's most central text among the group's usable ones: texts that
     read as instructions to a model, and held-out texts, were left out of the group and are
     never quoted.
     """
-    if group.level != "group":
+    if group.level is not Level.GROUP:
         return []
-    by_id = {s["id"]: s for s in segments["segments"]}
+    by_id = {s.id: s for s in segments.segments}
     usable = set(group.ids)
     out = []
-    for sid in group.info.get("segments", []):
+    for sid in getattr(group.info, "segments", []):
         s = by_id.get(sid)
         if not s:
             continue
         quote = None
-        for doc_id in s.get("central_ids", []):
+        for doc_id in s.central_ids:
             text = group.texts[group.index(doc_id)] if doc_id in usable else ""
             if text:
                 quote = Quote(text=quote_from(text, 200), doc_id=doc_id)
                 break
-        out.append(SubSegment(id=sid, size=s["size"], share=s["share"],
-                              keywords=s.get("keywords", [])[:6], quote=quote))
+        out.append(SubSegment(id=sid, size=s.size, share=s.share,
+                              keywords=list(s.keywords)[:6], quote=quote))
     out.sort(key=lambda x: -x.size)
     return out
 
@@ -272,7 +272,7 @@ def sub_segments(group: GroupData, segments: dict[str, Any]) -> list[SubSegment]
 def differentiators(group: GroupData, peers: list[tuple[str, list[str], float]],
                     language: str) -> list[Differentiator]:
     """What sets the group apart from its nearest groups, from distinctive keywords."""
-    mine = [k for k in group.info.get("keywords", [])]
+    mine = list(group.info.keywords)
     out = []
     for other_id, other_kw, _sim in peers[:2]:
         distinct = [k for k in mine if k not in other_kw][:4]

@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from agent.persona.schema import Persona
+
 
 @dataclass
 class MetricResult:
@@ -19,11 +21,12 @@ class GroupCase:
     """One persona with everything a metric may look at."""
 
     variant: str
-    group_id: str
-    persona: dict[str, Any] | None      # the raw persona JSON (None: no persona written)
+    group_id: str                       # the group (or segment) the persona describes
+    persona: Persona | None             # None: no persona, or a file that did not load
     texts: dict[str, str]               # the group's visible texts by id
     held_out: dict[str, str]            # the group's held-out texts by id
     size: int
+    error: str | None = None            # why the persona file did not load
 
 
 @dataclass

@@ -7,13 +7,11 @@ Per variant (with per-group values for confidence intervals): ``persona_recall``
 
 from __future__ import annotations
 
-import json
 from itertools import combinations
 
 import numpy as np
-from pydantic import ValidationError
 
-from agent.persona.schema import CLAIM_FIELDS, Persona
+from agent.persona.schema import Claim, Persona
 
 from .base import GroupCase, MetricResult, RunContext, unit
 
@@ -22,21 +20,18 @@ def _norm(text: str) -> str:
     return " ".join(text.split())
 
 
-def _claims(persona: dict) -> list[dict]:
-    return [c for f in CLAIM_FIELDS for c in persona.get(f, []) or [] if isinstance(c, dict)]
+def _claims(persona: Persona | None) -> list[Claim]:
+    return [c for _, c in persona.claims()] if persona else []
 
 
 class SchemaValid:
     name, version = "schema_valid", "1"
 
     def score(self, case: GroupCase, run: RunContext) -> MetricResult:
+        if case.error is not None:
+            return MetricResult(0.0, case.error)
         if case.persona is None:
             return MetricResult(None, "no persona for this group")
-        try:
-            Persona.model_validate_json(json.dumps(case.persona))
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            return MetricResult(0.0, f"invalid at {'.'.join(map(str, first['loc']))}: {first['msg']}")
         return MetricResult(1.0, "parses against the persona schema")
 
 
@@ -46,11 +41,11 @@ class QuoteGrounding:
     def score(self, case: GroupCase, run: RunContext) -> MetricResult:
         if case.persona is None:
             return MetricResult(None, "no persona")
-        quotes = case.persona.get("quotes") or []
+        quotes = case.persona.quotes
         if not quotes:
             return MetricResult(None, "no quotes")
         pool = [_norm(t) for t in case.texts.values()]
-        found = sum(1 for q in quotes if any(_norm(q.get("text", "")) in t for t in pool))
+        found = sum(1 for q in quotes if any(_norm(q.text) in t for t in pool))
         return MetricResult(found / len(quotes),
                             f"{found} of {len(quotes)} quotes occur verbatim in the group")
 
@@ -61,8 +56,8 @@ class EvidenceValid:
     def score(self, case: GroupCase, run: RunContext) -> MetricResult:
         if case.persona is None:
             return MetricResult(None, "no persona")
-        ids = [i for c in _claims(case.persona) for i in c.get("evidence_ids", [])]
-        ids += [q.get("doc_id") for q in case.persona.get("quotes") or []]
+        ids = [i for c in _claims(case.persona) for i in c.evidence_ids]
+        ids += [q.doc_id for q in case.persona.quotes]
         if not ids:
             return MetricResult(None, "no evidence ids")
         bad = {"unknown": 0, "held_out": 0, "other_group": 0}
@@ -104,11 +99,11 @@ class ClaimSupport:
         neg = run.embed([run.all_texts[i] for i in others])
         aucs = []
         for c in claims:
-            cited = [i for i in c.get("evidence_ids", []) if i in run.all_texts]
+            cited = [i for i in c.evidence_ids if i in run.all_texts]
             if not cited:
                 aucs.append(0.0)
                 continue
-            cv = run.embed([c["text"]])[0]
+            cv = run.embed([c.text])[0]
             pos = run.embed([run.all_texts[i] for i in cited]) @ cv
             negs = neg @ cv
             aucs.append(float((pos[:, None] > negs[None, :]).mean()
@@ -118,10 +113,9 @@ class ClaimSupport:
                                                    "texts of other groups")
 
 
-def card_text(p: dict) -> str:
+def card_text(p: Persona) -> str:
     """The text a persona card shows (what persona_recall and distinctiveness embed)."""
-    parts = [p.get("name", ""), p.get("tagline", ""), p.get("summary", "")]
-    parts += [c.get("text", "") for c in _claims(p)]
+    parts = [p.name, p.tagline, p.summary, *(c.text for c in _claims(p))]
     return " ".join(x for x in parts if x)
 
 
@@ -173,9 +167,8 @@ class Coverage:
 
     def score_run(self, run: RunContext) -> tuple[MetricResult, dict[str, float]]:
         total = sum(c.size for c in run.cases)
-        ok = sum(c.size for c in run.cases if c.persona and not c.persona.get("degraded"))
-        per = {c.group_id: float(bool(c.persona and not c.persona.get("degraded")))
-               for c in run.cases}
+        ok = sum(c.size for c in run.cases if c.persona and not c.persona.degraded)
+        per = {c.group_id: float(bool(c.persona and not c.persona.degraded)) for c in run.cases}
         if not total:
             return MetricResult(None, "no texts"), {}
         return MetricResult(ok / total, f"{ok} of {total} texts are in groups with a "

@@ -12,6 +12,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from agent.persona.schema import Persona
+
 from .base import MetricResult, unit
 from .deterministic import _claims
 
@@ -19,14 +21,14 @@ NAME, VERSION = "claim_overlap", "1"
 MATCH = 0.8
 
 
-def _texts(persona: dict | None) -> list[str]:
-    return [c["text"] for c in _claims(persona or {}) if c.get("text")]
+def _texts(persona: Persona | None) -> list[str]:
+    return [c.text for c in _claims(persona) if c.text]
 
 
-def claim_overlap(a: dict[str, dict | None], b: dict[str, dict | None],
+def claim_overlap(a: dict[str, Persona | None], b: dict[str, Persona | None],
                   embed: Callable[[list[str]], np.ndarray]
                   ) -> tuple[MetricResult, dict[str, float]]:
-    """``a`` and ``b`` map group id → persona JSON; returns the macro F1 and per-group F1."""
+    """``a`` and ``b`` map group id → persona; returns the macro F1 and per-group F1."""
     per: dict[str, float] = {}
     for g in sorted(set(a) & set(b)):
         ta, tb = _texts(a[g]), _texts(b[g])

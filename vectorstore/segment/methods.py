@@ -82,7 +82,7 @@ class _Base:
         raise NotImplementedError
 
     def params(self, n: int) -> dict:
-        return {"method": self.method, "k": self.k, "weighting": self.weighting,
+        return {"method": self.method, "neighbors": self.k, "weighting": self.weighting,
                 "seed": self.seed, "min_groups": self.min_groups, "max_groups": self.max_groups,
                 "exact_knn": n <= self.exact_limit}
 

@@ -1,9 +1,10 @@
 """Segment a whole collection: read vectors from Chroma, segment, name, describe, write back.
 
 The result lives in two places: ``segment_id`` / ``parent_id`` in every record's Chroma
-metadata, and a summary dict (the caller writes it to ``segments.json``) with per segment:
-id, parent, size, share, keywords, central ids, metadata and language stats, plus the run's
-parameters, seed, embedder and time.
+metadata, and a :class:`~.artifact.SegmentationRun` (the caller writes it to
+``segments.json``) with per segment: id, parent, size, share, keywords, central ids, metadata
+and language stats, plus the run's parameters, seed, embedder and time. Per-user segment
+distributions come back separately (they go to ``segment_users.json``).
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ import numpy as np
 from ..errors import InputError
 from ..records import rec
 from ..store import ChromaStore
+from .artifact import Params, SegmentationRun, Stability
 from .describe import describe
 from .stable_ids import stable_names
 from .types import UNASSIGNED, Segmenter
 
-SCHEMA_VERSION = 1
 Progress = Callable[[str], None]
 
 
@@ -53,9 +54,14 @@ def load_records(store: ChromaStore, progress: Progress | None = None) -> Loaded
                   [it["metadata"] or {} for it in items])
 
 
+Users = dict[str, Any]
+
+
 def segment_store(store: ChromaStore, segmenter: Segmenter, embedder: str,
-                  progress: Progress | None = None, fresh: bool = False) -> dict[str, Any]:
-    """Full segmentation of ``store``; returns the summary and writes the labels back.
+                  progress: Progress | None = None, fresh: bool = False
+                  ) -> tuple[SegmentationRun, Users]:
+    """Full segmentation of ``store``; returns the run and each user's segment distribution,
+    and writes the labels back.
 
     Unless ``fresh``, the segmenter starts from the stored segment ids, so adding records
     changes little of what was there (``stability`` in the summary says how much).
@@ -70,19 +76,19 @@ def segment_store(store: ChromaStore, segmenter: Segmenter, embedder: str,
     seg_names = stable_names(seg.labels, previous_seg, "s")
     grp_names = stable_names(seg.parents, previous_grp, "g")
     kept = _kept_share(seg.labels, previous_seg, seg_names)
-    summary = _summarise(data, seg.labels, seg.parents, seg_names, grp_names, embedder,
-                         seg.params, started)
-    summary["stability"] = {"previous_ids_kept": kept}
+    run, users = _summarise(data, seg.labels, seg.parents, seg_names, grp_names, embedder,
+                            seg.params, started)
+    run.stability = Stability(previous_ids_kept=kept)
     if progress:
         progress("writing segment ids to the store")
-    summary["records_updated"] = write_labels(store, data, seg.labels, seg.parents, seg_names,
-                                              grp_names)
-    summary["seconds"] = round(time.perf_counter() - started, 2)
-    return summary
+    run.records_updated = write_labels(store, data, seg.labels, seg.parents, seg_names,
+                                       grp_names)
+    run.seconds = round(time.perf_counter() - started, 2)
+    return run, users
 
 
-def assign_new(store: ChromaStore, previous: dict[str, Any], k: int = 15,
-               progress: Progress | None = None) -> dict[str, Any]:
+def assign_new(store: ChromaStore, previous: SegmentationRun, k: int = 15,
+               progress: Progress | None = None) -> tuple[SegmentationRun, Users | None]:
     """Give records without a segment the segment most of their nearest segmented neighbours
     have (similarity-weighted vote); existing ids and numbering do not change."""
     started = time.perf_counter()
@@ -90,11 +96,11 @@ def assign_new(store: ChromaStore, previous: dict[str, Any], k: int = 15,
     names = [m.get("segment_id") for m in data.metadatas]
     todo = np.array([n is None for n in names])
     if not todo.any():
-        return {**previous, "assigned_new": 0}
+        return previous.model_copy(update={"assigned_new": 0}), None
     known = ~todo & np.array([n not in (None, "unassigned") for n in names])
     if not known.any():
         raise InputError("no segmented records to assign to; run `persona segment` first")
-    seg_of = {s["id"]: s["parent"] for s in previous["segments"]}
+    seg_of = {s.id: s.parent for s in previous.segments}
     labels_known = np.array([names[i] for i in np.where(known)[0]], dtype=object)
     base = data.vectors[known]
     new_idx = np.where(todo)[0]
@@ -120,14 +126,14 @@ def assign_new(store: ChromaStore, previous: dict[str, Any], k: int = 15,
                        dtype=np.int64)
     seg_names = {v: k for k, v in codes.items()}
     grp_names = {v: k for k, v in grp_codes.items()} | {UNASSIGNED: "unassigned"}
-    summary = _summarise(data, labels, parents, seg_names, grp_names, previous["embedder"],
-                         previous["params"], started)
-    summary["run_id"] = previous["run_id"]
-    summary["assigned_new"] = len(new_idx)
-    summary["stability"] = previous.get("stability", {})
-    summary["records_updated"] = write_labels(store, data, labels, parents, seg_names, grp_names)
-    summary["seconds"] = round(time.perf_counter() - started, 2)
-    return summary
+    run, users = _summarise(data, labels, parents, seg_names, grp_names, previous.embedder,
+                            previous.params.model_dump(exclude_none=True), started)
+    run.run_id = previous.run_id
+    run.assigned_new = len(new_idx)
+    run.stability = previous.stability
+    run.records_updated = write_labels(store, data, labels, parents, seg_names, grp_names)
+    run.seconds = round(time.perf_counter() - started, 2)
+    return run, users
 
 
 def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, grp_names) -> int:
@@ -143,25 +149,24 @@ def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, g
 
 
 def _summarise(data: Loaded, labels, parents, seg_names, grp_names, embedder, params,
-               started) -> dict[str, Any]:
+               started) -> tuple[SegmentationRun, Users]:
     desc = describe(data.ids, labels, parents, data.vectors, data.documents, data.metadatas,
                     seg_names, grp_names)
     texts = sum(1 for m in data.metadatas if "text_hash" in m)
     unassigned = int((labels == UNASSIGNED).sum())
     digest = hashlib.sha256("\x1f".join(f"{i}:{seg_names[lab]}" for i, lab in
                                         zip(data.ids, labels.tolist(), strict=True)).encode())
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": time.strftime("%Y%m%dT%H%M%S") + "-" + digest.hexdigest()[:8],
-        "created_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "embedder": embedder, "method": params.get("method"), "seed": params.get("seed"),
-        "params": params, "records": len(data.ids), "texts": texts,
-        "rows": int(sum(rec(m).get("dup_count", 1) for m in data.metadatas if "text_hash" in m)),
-        "unassigned": unassigned, "unassigned_share": round(unassigned / len(data.ids), 4),
-        "counts": {"segments": len(desc["segments"]), "groups": len(desc["groups"])},
-        "groups": desc["groups"], "segments": desc["segments"], "users": desc["users"],
-        "elapsed_seconds": round(time.perf_counter() - started, 2),
-    }
+    run = SegmentationRun(
+        run_id=time.strftime("%Y%m%dT%H%M%S") + "-" + digest.hexdigest()[:8],
+        created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        embedder=embedder, method=params.get("method"), seed=params.get("seed"),
+        params=Params.model_validate(params), records=len(data.ids), texts=texts,
+        rows=int(sum(rec(m).get("dup_count", 1) for m in data.metadatas if "text_hash" in m)),
+        unassigned=unassigned, unassigned_share=round(unassigned / len(data.ids), 4),
+        counts={"segments": len(desc["segments"]), "groups": len(desc["groups"])},
+        groups=desc["groups"], segments=desc["segments"],
+        elapsed_seconds=round(time.perf_counter() - started, 2))
+    return run, desc["users"]
 
 
 def _kept_share(labels: np.ndarray, previous: list[str | None], names: dict[int, str]) -> float | None:

@@ -22,10 +22,11 @@ async function getJSON(url) {
 
 function card(p) {
   const a = el("article", null, "card");
-  a.id = "card-" + p.segment_id;
-  a.style.borderTopColor = colours[p.segment_id] || "#888";
+  const subject = p.group_id || p.segment_id;
+  a.id = "card-" + subject;
+  a.style.borderTopColor = colours[subject] || "#888";
   a.append(el("h2", p.name, "name"), el("p", p.tagline, "tagline"),
-    el("p", `${p.segment_id} · ${p.size} texts · ${(100 * p.share).toFixed(1)}% · ${p.language}`
+    el("p", `${subject} · ${p.size} texts · ${(100 * p.share).toFixed(1)}% · ${p.language}`
       + (p.degraded ? " · degraded" : ""), "meta"));
   const kw = el("p", null, "kw");
   for (const k of p.keywords) kw.append(el("span", k));
@@ -89,8 +90,8 @@ function drawMap(m) {
 
 function citation(c) {
   const li = el("li");
-  const link = el("a", c.segment_id);
-  link.href = "#card-" + c.segment_id;
+  const link = el("a", c.group_id);
+  link.href = "#card-" + c.group_id;
   li.append(link, el("span", " " + c.text), el("cite", c.doc_id));
   return li;
 }
@@ -129,7 +130,7 @@ async function ask(ev) {
           draft.textContent = "";
           status.textContent = item.declined ? "Declined" : (item.thin ? "Thin evidence" : "");
           answer.textContent = item.answer;
-          for (const s of item.segments)
+          for (const s of item.counts)
             segs.append(el("li", `${s.name} (${s.id}): ${s.count} texts, ${(100 * s.share).toFixed(0)}%`));
           for (const c of item.citations) cits.append(citation(c));
         }

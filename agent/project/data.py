@@ -1,0 +1,133 @@
+"""Data lifecycle: status, export, forget (erasure requests) and reset."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from agent.config import CONFIG_FILE
+from agent.logs import detach_handlers
+from vectorstore.errors import InputError
+from vectorstore.export import export_records
+from vectorstore.records import is_first
+from vectorstore.redact import pseudonymize
+
+from .results import ExportResult, ForgetResult, ResetResult, SegmentationSummary, StatusResult
+
+if TYPE_CHECKING:
+    from .project import Project
+
+DERIVED = ["segment", "generate", "deck"]
+
+
+def status(project: Project) -> StatusResult:
+    ws = project.workspace
+    store = project.providers.store() if (ws.root.exists() or project.settings.chroma.url) \
+        else None
+    info = store.info() if store else {}
+    languages: Counter = Counter()
+    users: set[str] = set()
+    sources: Counter = Counter()
+    records = texts = chunks = 0
+    if store and info:
+        for item in store.iter_records(include=("metadatas",)):
+            m = item["metadata"] or {}
+            records += 1
+            if not is_first(m):
+                chunks += 1
+                continue
+            texts += 1
+            languages[m.get("lang", "und")] += 1
+            sources[m.get("source", "?")] += 1
+            if m.get("user"):
+                users.add(m["user"])
+    state = ws.read_state() if ws.root.exists() else {}
+    return StatusResult(
+        workspace=str(ws.root), store=store.location if store else None,
+        collection=project.providers.collection_name, records=records, texts=texts,
+        chunks=chunks, embedder=info.get("embedder"), embedding_dim=info.get("embedding_dim"),
+        languages=dict(languages.most_common()), users=len(users),
+        sources=dict(sources.most_common()), stages=state.get("stages", {}),
+        stale=state.get("stale", {}), segmentation=_segmentation_summary(project))
+
+
+def _segmentation_summary(project: Project) -> SegmentationSummary | None:
+    try:
+        run = project.artifacts.segmentation()
+    except InputError as exc:
+        return SegmentationSummary(error=str(exc))
+    if run is None:
+        return None
+    return SegmentationSummary(run_id=run.run_id, created_at=run.created_at, method=run.method,
+                               segments=run.counts.segments, groups=run.counts.groups,
+                               unassigned_share=run.unassigned_share)
+
+
+def export(project: Project, out: Path) -> ExportResult:
+    n = export_records(project.providers.store(), out)
+    return ExportResult(out=str(out), records=n)
+
+
+def forget(project: Project, user: str | None = None, source: str | None = None,
+           ids_file: Path | None = None) -> ForgetResult:
+    chosen = [x for x in (user, source, ids_file) if x is not None]
+    if len(chosen) != 1:
+        raise InputError("pass exactly one of --user, --source or --ids")
+    ws = project.open_workspace()
+    with ws.lock("forget", project.settings.lock_timeout):
+        store = project.providers.store()
+        if user is not None:
+            key = ws.pseudonym_key(project.pseudonym_secret())
+            matched = store.find("user", [user.strip(), pseudonymize(user, key)])
+            what = "user"
+        elif source is not None:
+            matched = store.find("source", [source])
+            what = f"source {source!r}"
+        else:
+            wanted = _read_ids(ids_file)
+            matched = store.metadata_by_id(wanted)
+            what = f"{len(wanted)} ids from {ids_file}"
+        parents = [rid for rid, m in matched.items() if is_first(m)]
+        chunks = store.find("chunk_of", parents) if parents else {}
+        doomed = sorted(set(matched) | set(chunks))
+        store.delete(doomed)
+        if doomed:
+            ws.mark_stale(DERIVED, f"records were erased by `persona forget` ({what})")
+            ws.record_stage("forget", deleted=len(doomed), what=what)
+    return ForgetResult(deleted=len(doomed), texts=len(parents), what=what,
+                        records=store.count())
+
+
+def _read_ids(path: Path) -> list[str]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (expected one record id per line)") from None
+    ids = [line.strip() for line in lines if line.strip()]
+    if not ids:
+        raise InputError(f"{path}: no ids in the file (expected one record id per line)")
+    return ids
+
+
+def reset(project: Project) -> ResetResult:
+    """Empty the workspace and its collection (keeps persona.toml)."""
+    ws = project.workspace
+    collection = project.providers.collection_name
+    with ws.lock("reset", project.settings.lock_timeout):
+        detach_handlers()  # the log file is about to be deleted
+        project.providers.store().drop()
+        project.providers.forget_store()
+        removed = []
+        for child in sorted(ws.root.iterdir()) if ws.root.exists() else []:
+            if child.name in (CONFIG_FILE, ".lock"):
+                continue
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+            removed.append(child.name)
+    return ResetResult(workspace=str(ws.root), collection=collection, removed=removed)

@@ -1,0 +1,205 @@
+"""The application layer: one object that owns a workspace and runs its stages.
+
+The CLI, the HTTP API, the evals, the benchmarks and the tests all call these methods; none
+of them wires a stage by hand. Options are resolved from the settings here (``*_options``),
+so every face resolves the same flags to the same configuration.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from agent.artifacts import Artifacts
+from agent.config import Settings
+from agent.logs import attach_file, register_secret
+from agent.persona.options import GenerateOptions
+from agent.workspace import Workspace
+from vectorstore.errors import InputError
+from vectorstore.ingest import IngestOptions
+from vectorstore.segment.artifact import Level
+
+from . import data, evaluate, generate, ingest, segment
+from .progress import Quiet, Reporter
+from .providers import Providers
+from .results import (
+    DeckResult,
+    ExportResult,
+    ForgetResult,
+    GenerateResult,
+    IngestResult,
+    ResetResult,
+    RunResult,
+    SegmentResult,
+    StatusResult,
+)
+from .segment import SegmentOptions
+
+
+class Project:
+    """A workspace and everything built from its settings (see :func:`build_project`)."""
+
+    def __init__(self, settings: Settings, providers: Providers, reporter: Reporter):
+        self.settings = settings
+        self.providers = providers
+        self.workspace = providers.workspace
+        self.artifacts = Artifacts(self.workspace)
+        self.reporter = reporter
+
+    # -- building related projects ------------------------------------------------------------------
+    def with_settings(self, settings: Settings) -> Project:
+        """The same workspace and store under other (e.g. an eval variant's) settings."""
+        return Project(settings, self.providers.copy(settings), self.reporter)
+
+    def for_workspace(self, root: Path) -> Project:
+        """A project on another workspace with these settings (its own store)."""
+        settings = self.settings.model_copy(deep=True)
+        settings.workspace = root
+        settings.chroma.collection = None
+        return Project(settings, Providers(settings, Workspace(root), llm=self.providers.llm),
+                       self.reporter)
+
+    # -- workspace ----------------------------------------------------------------------------------
+    def open_workspace(self) -> Workspace:
+        """Create the workspace (and its log file) on first write."""
+        self.workspace.ensure()
+        attach_file(self.workspace.logs_dir)
+        return self.workspace
+
+    def pseudonym_secret(self) -> str | None:
+        key = self.settings.pseudonym_key
+        return key.get_secret_value() if key else None
+
+    # -- options ------------------------------------------------------------------------------------
+    def ingest_options(self, *, text_col: str | None = None, id_col: str | None = None,
+                       user_col: str | None = None, meta_cols: str | None = None,
+                       chunk_tokens: int | None = None, redact: bool | None = None,
+                       sync: bool = False, encoding: str = "auto",
+                       source: str | None = None) -> IngestOptions:
+        cfg = self.settings.ingest
+        metas = [m.strip() for m in meta_cols.split(",") if m.strip()] if meta_cols else None
+        return IngestOptions(text_col=text_col, id_col=id_col, user_col=user_col,
+                             meta_cols=metas, chunk_tokens=chunk_tokens or cfg.chunk_tokens,
+                             redact=cfg.redact if redact is None else redact, sync=sync,
+                             encoding=encoding, source=source, block_rows=cfg.block_rows)
+
+    def generate_options(self, **overrides: Any) -> GenerateOptions:
+        """The settings' ``persona`` section with ``overrides`` (None values are ignored)."""
+        p = self.settings.persona
+        values: dict[str, Any] = {
+            "level": Level.parse(p.level), "min_persona_size": p.min_persona_size,
+            "min_support": p.min_support, "language": p.language, "interview": p.interview,
+            "concurrency": p.concurrency, "prompt_versions": dict(p.prompt_versions),
+            "price_per_million": (p.price_input_per_million, p.price_output_per_million),
+            "support_threshold": p.support_threshold}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "level" in overrides and overrides["level"] is not None:
+            values["level"] = Level.parse(overrides["level"])
+        if values.get("only") is not None:
+            values["only"] = tuple(values["only"])
+        try:
+            return GenerateOptions(**values)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise InputError(f"invalid value for {field}: {first['msg']}") from None
+
+    # -- stages -------------------------------------------------------------------------------------
+    def ingest(self, paths: list[Path], options: IngestOptions | None = None) -> IngestResult:
+        return ingest.ingest(self, [Path(p) for p in paths], options or self.ingest_options())
+
+    def segment(self, options: SegmentOptions | None = None) -> SegmentResult:
+        return segment.segment(self, options or SegmentOptions())
+
+    def generate(self, options: GenerateOptions | None = None,
+                 out_dir: Path | None = None) -> GenerateResult:
+        return generate.generate(self, options or self.generate_options(), out_dir)
+
+    def deck(self) -> DeckResult:
+        return generate.deck(self)
+
+    def run(self, paths: list[Path], ingest_options: IngestOptions | None = None,
+            generate_options: GenerateOptions | None = None) -> RunResult:
+        """The main job: ingest → segment (when records changed) → generate → deck."""
+        started = time.perf_counter()
+        ingested = self.ingest(paths, ingest_options)
+        stored = self.artifacts.segmentation()
+        if stored is not None and "segment" not in self.workspace.read_state().get("stale", {}):
+            segmented = SegmentResult.of(stored, self.artifacts.segments_path, kept_previous=True)
+        else:
+            segmented = self.segment()
+        generated = self.generate(generate_options)
+        deck = self.deck()
+        return RunResult(ingest=ingested, segment=segmented, generate=generated, deck=deck,
+                         seconds=round(time.perf_counter() - started, 2))
+
+    def ask_engine(self, min_support: int | None = None):
+        """The engine behind ``ask`` and ``search`` (loads the records once)."""
+        from agent.ask.engine import AskEngine
+        from agent.persona.evidence import SupportCounter
+
+        segments = self.artifacts.segmentation()
+        if segments is None:
+            raise_no_segments()
+        threshold = generate.support_threshold(self.generate_options(), segments.embedder)
+        embedder = self.providers.store_embedder()
+        return AskEngine(self.providers.store(), embedder, segments, self.artifacts.personas(),
+                         SupportCounter(embedder, threshold),
+                         min_support or self.settings.persona.min_support)
+
+    def ask(self, question: str, mode: str = "guided", min_support: int | None = None,
+            use_llm: bool = True, on_token=None):
+        """A counted, cited answer (``agent.ask.engine.AskResult``)."""
+        from agent.ask.answer import answer
+
+        return answer(self, question, mode, min_support, use_llm, on_token)
+
+    def search(self, query: str, group: str | None = None, segment: str | None = None,
+               k: int = 10) -> list[dict[str, Any]]:
+        """The stored texts closest to ``query``, optionally within one group or segment."""
+        return self.ask_engine().search_texts(query, k=k, group=group, segment=segment)
+
+    def status(self) -> StatusResult:
+        return data.status(self)
+
+    def export(self, out: Path) -> ExportResult:
+        return data.export(self, out)
+
+    def forget(self, user: str | None = None, source: str | None = None,
+               ids_file: Path | None = None) -> ForgetResult:
+        return data.forget(self, user, source, ids_file)
+
+    def reset(self) -> ResetResult:
+        return data.reset(self)
+
+    def eval(self, request: evaluate.EvalRequest) -> dict[str, Any]:
+        return evaluate.evaluate(self, request)
+
+    # -- the model ----------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def llm(self):
+        """A started model runtime for the duration of the block."""
+        with self.providers.llm_runtime() as rt:
+            yield rt
+
+
+def raise_no_segments():
+    raise InputError("no segments yet: run `persona run FILE` (or ingest and segment) first")
+
+
+def build_project(settings: Settings, reporter: Reporter | None = None, *,
+                  llm: Callable[[], Any] | None = None) -> Project:
+    """The composition root: a :class:`Project` for ``settings``.
+
+    ``llm`` replaces the configured model with a ready one (a function returning an
+    ``agent.persona.generate.LLMContext``), for tests and benchmarks of control flow.
+    """
+    if settings.llm.api_key:
+        register_secret(settings.llm.api_key.get_secret_value())
+    workspace = Workspace(settings.workspace)
+    return Project(settings, Providers(settings, workspace, llm=llm), reporter or Quiet())

@@ -1,0 +1,120 @@
+"""What the stages return: typed results the faces print (or dump as JSON) unchanged."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from agent.persona.results import GenerateResult, TargetResult
+from vectorstore.segment.artifact import SegmentationRun
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class IngestResult(_Result):
+    files: list[str]
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    records_written: int = 0
+    records_deleted: int = 0
+    chunked_rows: int = 0
+    flagged: int = 0
+    redactions: dict[str, int] = Field(default_factory=dict)
+    languages: dict[str, int] = Field(default_factory=dict)
+    seconds: float = 0.0
+    timings: dict[str, float] = Field(default_factory=dict)
+    embedder: str
+    embedder_reason: str = ""
+    collection: str
+    records: int = 0
+    rejects_file: str | None = None
+    warning: str | None = None
+
+
+class SegmentResult(SegmentationRun):
+    """A segmentation run as the user sees it: the stored artifact plus where it went."""
+
+    path: str
+    kept_previous: bool = Field(False, description="records unchanged: the stored run kept")
+
+    @classmethod
+    def of(cls, run: SegmentationRun, path, kept_previous: bool = False) -> SegmentResult:
+        return cls(**run.model_dump(), path=str(path), kept_previous=kept_previous)
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class DeckResult(_Result):
+    personas: int
+    markdown: str
+    html: str
+
+
+class ExportResult(_Result):
+    out: str
+    records: int
+
+
+class ForgetResult(_Result):
+    deleted: int
+    texts: int
+    what: str
+    records: int
+
+
+class ResetResult(_Result):
+    reset: bool = True
+    workspace: str
+    collection: str
+    removed: list[str] = Field(default_factory=list)
+
+
+class SegmentationSummary(_Result):
+    run_id: str | None = None
+    created_at: str | None = None
+    method: str | None = None
+    segments: int | None = None
+    groups: int | None = None
+    unassigned_share: float | None = None
+    error: str | None = None
+
+
+class StatusResult(_Result):
+    workspace: str
+    store: str | None
+    collection: str
+    records: int = 0
+    texts: int = 0
+    chunks: int = 0
+    embedder: str | None = None
+    embedding_dim: int | None = None
+    languages: dict[str, int] = Field(default_factory=dict)
+    users: int = 0
+    sources: dict[str, int] = Field(default_factory=dict)
+    stages: dict[str, Any] = Field(default_factory=dict)
+    stale: dict[str, Any] = Field(default_factory=dict)
+    segmentation: SegmentationSummary | None = None
+
+
+class RunResult(_Result):
+    ingest: IngestResult
+    segment: SegmentResult
+    generate: GenerateResult
+    deck: DeckResult
+    seconds: float
+
+
+__all__ = ["DeckResult", "ExportResult", "ForgetResult", "GenerateResult", "IngestResult",
+           "ResetResult", "RunResult", "SegmentResult", "SegmentationSummary", "StatusResult",
+           "TargetResult"]
