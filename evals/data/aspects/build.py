@@ -52,15 +52,494 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # A share is the fraction of the group's texts that contain the aspect (exact up to rounding).
 # zh = share of the group's texts written in Chinese. trend "growing": more texts in later months.
 # --------------------------------------------------------------------------------------------
-PLANTED: dict[str, list[dict]] = {}
+PLANTED: dict[str, list[dict]] = {
+    "fitness_tracker": [
+        {
+            "key": "runners",
+            "role": "runner",
+            "size": 90,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "inaccurate_heart_rate": 0.45,
+                "battery_drain": 0.35,
+                "sync_failures": 0.25,
+                "power_saving_mode": 0.2,
+            },
+        },
+        {
+            "key": "desk_workers",
+            "role": "desk_worker",
+            "size": 85,
+            "zh": 0.5,
+            "trend": "growing",
+            "aspects": {
+                "step_goal_motivation": 0.5,
+                "nightly_sleep_tracking": 0.3,
+                "sleep_insights": 0.25,
+                "sync_failures": 0.15,
+            },
+        },
+        {
+            "key": "seniors",
+            "role": "senior",
+            "size": 70,
+            "zh": 0.9,
+            "trend": "flat",
+            "aspects": {
+                "health_reasons": 0.55,
+                "nightly_sleep_tracking": 0.3,
+                "battery_drain": 0.2,
+                "sleep_insights": 0.1,
+            },
+        },
+        {
+            "key": "sleep_trackers",
+            "role": None,
+            "size": 60,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"nightly_sleep_tracking": 0.5, "sleep_insights": 0.45, "power_saving_mode": 0.15},
+        },
+        {
+            "key": "hardware_complaints",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {"battery_drain": 0.5, "sync_failures": 0.4, "inaccurate_heart_rate": 0.25},
+        },
+    ],
+    "food_delivery": [
+        {
+            "key": "office_workers",
+            "role": "office_worker",
+            "size": 90,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "late_delivery": 0.5,
+                "reorder_favourites": 0.35,
+                "live_tracking": 0.3,
+                "high_fees": 0.15,
+            },
+        },
+        {
+            "key": "students",
+            "role": "college_student",
+            "size": 80,
+            "zh": 0.9,
+            "trend": "growing",
+            "aspects": {
+                "high_fees": 0.55,
+                "fee_membership": 0.4,
+                "cold_food": 0.2,
+                "reorder_favourites": 0.12,
+            },
+        },
+        {
+            "key": "night_shift",
+            "role": "night_shift_worker",
+            "size": 70,
+            "zh": 0.5,
+            "trend": "flat",
+            "aspects": {
+                "no_time_to_cook": 0.55,
+                "cold_food": 0.35,
+                "late_delivery": 0.25,
+                "live_tracking": 0.1,
+            },
+        },
+        {
+            "key": "happy_regulars",
+            "role": None,
+            "size": 65,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"fast_delivery_praise": 0.55, "reorder_favourites": 0.4, "no_time_to_cook": 0.25},
+        },
+        {
+            "key": "unhappy_customers",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {"high_fees": 0.45, "late_delivery": 0.4, "cold_food": 0.3},
+        },
+    ],
+    "hotel_booking": [
+        {
+            "key": "business_travellers",
+            "role": "business_traveller",
+            "size": 90,
+            "zh": 0.5,
+            "trend": "flat",
+            "aspects": {
+                "last_minute_booking": 0.45,
+                "booking_not_found": 0.35,
+                "map_search": 0.3,
+                "hidden_fees": 0.15,
+            },
+        },
+        {
+            "key": "families",
+            "role": "family_vacationer",
+            "size": 85,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {
+                "photos_misleading": 0.45,
+                "free_cancellation_filter": 0.4,
+                "trusted_reviews": 0.25,
+                "hidden_fees": 0.15,
+            },
+        },
+        {
+            "key": "backpackers",
+            "role": "backpacker",
+            "size": 75,
+            "zh": 0.9,
+            "trend": "flat",
+            "aspects": {
+                "best_price_reason": 0.5,
+                "hidden_fees": 0.35,
+                "last_minute_booking": 0.2,
+                "free_cancellation_filter": 0.1,
+            },
+        },
+        {
+            "key": "review_readers",
+            "role": None,
+            "size": 60,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"trusted_reviews": 0.55, "map_search": 0.35, "best_price_reason": 0.2},
+        },
+        {
+            "key": "bad_stays",
+            "role": None,
+            "size": 50,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {"photos_misleading": 0.5, "booking_not_found": 0.4, "hidden_fees": 0.25},
+        },
+    ],
+    "language_learning": [
+        {
+            "key": "exam_students",
+            "role": "exam_student",
+            "size": 95,
+            "zh": 0.9,
+            "trend": "growing",
+            "aspects": {
+                "speech_recognition_errors": 0.45,
+                "pronunciation_feedback": 0.35,
+                "repetitive_exercises": 0.3,
+                "daily_short_sessions": 0.2,
+            },
+        },
+        {
+            "key": "relocating_professionals",
+            "role": "relocating_professional",
+            "size": 80,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "grammar_explanations": 0.45,
+                "daily_short_sessions": 0.4,
+                "paywall_features": 0.25,
+                "streak_motivation": 0.15,
+            },
+        },
+        {
+            "key": "retirees",
+            "role": "retiree",
+            "size": 70,
+            "zh": 0.5,
+            "trend": "flat",
+            "aspects": {
+                "travel_motivation": 0.5,
+                "grammar_explanations": 0.3,
+                "speech_recognition_errors": 0.2,
+                "repetitive_exercises": 0.15,
+            },
+        },
+        {
+            "key": "streak_keepers",
+            "role": None,
+            "size": 60,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"streak_motivation": 0.55, "daily_short_sessions": 0.45, "travel_motivation": 0.15},
+        },
+        {
+            "key": "churn_risk",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "paywall_features": 0.5,
+                "repetitive_exercises": 0.45,
+                "speech_recognition_errors": 0.2,
+            },
+        },
+    ],
+    "photo_editing": [
+        {
+            "key": "online_sellers",
+            "role": "online_seller",
+            "size": 85,
+            "zh": 0.5,
+            "trend": "growing",
+            "aspects": {
+                "one_tap_cutout": 0.5,
+                "batch_editing": 0.4,
+                "watermark_free_tier": 0.25,
+                "export_quality_loss": 0.15,
+            },
+        },
+        {
+            "key": "creators",
+            "role": "content_creator",
+            "size": 80,
+            "zh": 0.9,
+            "trend": "flat",
+            "aspects": {
+                "same_preset_before_posting": 0.45,
+                "edit_on_phone_after_shooting": 0.4,
+                "export_quality_loss": 0.3,
+                "watermark_free_tier": 0.1,
+            },
+        },
+        {
+            "key": "hobby_photographers",
+            "role": "amateur_photographer",
+            "size": 75,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "raw_support": 0.45,
+                "crashes_large_files": 0.4,
+                "export_quality_loss": 0.25,
+                "batch_editing": 0.1,
+            },
+        },
+        {
+            "key": "casual_editors",
+            "role": None,
+            "size": 65,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {
+                "edit_on_phone_after_shooting": 0.45,
+                "same_preset_before_posting": 0.35,
+                "one_tap_cutout": 0.3,
+            },
+        },
+        {
+            "key": "frustrated_free_users",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {"watermark_free_tier": 0.5, "crashes_large_files": 0.4, "export_quality_loss": 0.2},
+        },
+    ],
+    "ride_hailing": [
+        {
+            "key": "business_travellers",
+            "role": "business_traveller",
+            "size": 90,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "airport_trips": 0.5,
+                "surge_pricing": 0.35,
+                "scheduled_rides": 0.3,
+                "driver_cancels": 0.15,
+            },
+        },
+        {
+            "key": "parents",
+            "role": "parent_with_kids",
+            "size": 75,
+            "zh": 0.5,
+            "trend": "growing",
+            "aspects": {
+                "long_pickup_wait": 0.45,
+                "safety_features": 0.35,
+                "scheduled_rides": 0.25,
+                "upfront_fare": 0.1,
+            },
+        },
+        {
+            "key": "seniors",
+            "role": "senior_rider",
+            "size": 70,
+            "zh": 0.9,
+            "trend": "flat",
+            "aspects": {
+                "no_car_needed": 0.5,
+                "long_pickup_wait": 0.3,
+                "upfront_fare": 0.25,
+                "safety_features": 0.15,
+            },
+        },
+        {
+            "key": "price_sensitive",
+            "role": None,
+            "size": 70,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"surge_pricing": 0.5, "upfront_fare": 0.4, "driver_cancels": 0.25},
+        },
+        {
+            "key": "cancellation_victims",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "driver_cancels": 0.55,
+                "long_pickup_wait": 0.4,
+                "no_car_needed": 0.15,
+                "airport_trips": 0.1,
+            },
+        },
+    ],
+    "smart_home": [
+        {
+            "key": "remote_workers",
+            "role": "remote_worker",
+            "size": 90,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {
+                "voice_control_daily": 0.4,
+                "schedule_ignored": 0.35,
+                "energy_reports": 0.3,
+                "command_lag": 0.2,
+            },
+        },
+        {
+            "key": "landlords",
+            "role": "landlord",
+            "size": 80,
+            "zh": 0.5,
+            "trend": "flat",
+            "aspects": {
+                "remote_adjusting": 0.45,
+                "shared_access": 0.4,
+                "wifi_disconnects": 0.3,
+                "energy_savings": 0.1,
+            },
+        },
+        {
+            "key": "pet_owners",
+            "role": "pet_owner",
+            "size": 70,
+            "zh": 0.9,
+            "trend": "flat",
+            "aspects": {"remote_adjusting": 0.5, "wifi_disconnects": 0.35, "schedule_ignored": 0.25},
+        },
+        {
+            "key": "energy_savers",
+            "role": None,
+            "size": 65,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"energy_savings": 0.55, "energy_reports": 0.4, "remote_adjusting": 0.2},
+        },
+        {
+            "key": "connectivity_complaints",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "wifi_disconnects": 0.5,
+                "command_lag": 0.45,
+                "schedule_ignored": 0.15,
+                "voice_control_daily": 0.1,
+            },
+        },
+    ],
+    "video_streaming": [
+        {
+            "key": "parents",
+            "role": "parent",
+            "size": 90,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {
+                "offline_downloads": 0.45,
+                "ad_free": 0.35,
+                "price_increase": 0.3,
+                "better_recommendations": 0.1,
+            },
+        },
+        {
+            "key": "students",
+            "role": "college_student",
+            "size": 85,
+            "zh": 0.9,
+            "trend": "growing",
+            "aspects": {
+                "price_increase": 0.5,
+                "weekend_binge": 0.4,
+                "buffering": 0.25,
+                "exclusive_originals": 0.1,
+            },
+        },
+        {
+            "key": "film_buffs",
+            "role": "film_enthusiast",
+            "size": 70,
+            "zh": 0.5,
+            "trend": "flat",
+            "aspects": {
+                "content_removed": 0.45,
+                "better_recommendations": 0.4,
+                "exclusive_originals": 0.2,
+                "buffering": 0.1,
+            },
+        },
+        {
+            "key": "bingers",
+            "role": None,
+            "size": 60,
+            "zh": 0.1,
+            "trend": "growing",
+            "aspects": {"weekend_binge": 0.5, "exclusive_originals": 0.45, "ad_free": 0.15},
+        },
+        {
+            "key": "playback_complaints",
+            "role": None,
+            "size": 55,
+            "zh": 0.1,
+            "trend": "flat",
+            "aspects": {"buffering": 0.55, "content_removed": 0.35, "offline_downloads": 0.25},
+        },
+    ],
+}
 
 CITIES = ("Ashgrove", "Brightwater", "Cedarfield", "Dunmore Bay", "Elmsworth", "Fairhaven", "Glenrock")
 
 FILLER_EN = {
     "prefix": ("Honestly, ", "To be honest, ", "Quick note: ", "For what it's worth, ", "Just saying, "),
     "connector": ("Also, ", "On top of that, ", "Another thing: ", "Oh, and "),
-    "closer_pain": (" Please fix it.", " Hope this gets sorted soon.", " Not happy about it.", " Please look into this."),
-    "closer_goal": (" Would really appreciate it.", " Hope you consider it.", " Fingers crossed for an update."),
+    "closer_pain": (
+        " Please fix it.",
+        " Hope this gets sorted soon.",
+        " Not happy about it.",
+        " Please look into this.",
+    ),
+    "closer_goal": (
+        " Would really appreciate it.",
+        " Hope you consider it.",
+        " Fingers crossed for an update.",
+    ),
     "closer_positive": (" Thanks!", " Keep it up.", " That's all from me."),
 }
 FILLER_ZH = {
@@ -74,10 +553,23 @@ P_PREFIX = 0.22
 P_CONNECTOR = 0.35
 P_CLOSER = 0.3
 P_STATES_ROLE = 0.6
-N_ASPECT_WEIGHTS = ((1, 0.5), (2, 0.38), (3, 0.12))  # not used for assignment; kept for docs
 KEEP_CAPITAL = {
-    "I", "English", "Spanish", "French", "Japanese", "Korean", "German", "Italian", "Chinese",
-    "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    "I",
+    "English",
+    "Spanish",
+    "French",
+    "Japanese",
+    "Korean",
+    "German",
+    "Italian",
+    "Chinese",
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
 }
 
 
@@ -180,7 +672,7 @@ def load_domains() -> list[dict]:
                 sents = a[f"sentences_{lang}"]
                 if len(sents) != 6:
                     raise DataError(f"{where}: want 6 sentences_{lang}, got {len(sents)}")
-                for s in sents + [a[f"statement_{lang}"]]:
+                for s in [*sents, a[f"statement_{lang}"]]:
                     check_sentence(where, lang, s)
                     if s in seen_text:
                         raise DataError(f"{where}: sentence also in {seen_text[s]}: {s!r}")
@@ -195,10 +687,14 @@ def load_domains() -> list[dict]:
                     ok = "哪些" in who and "多少" in how_many
                 if not ok or len(set(qs)) != 3:
                     raise DataError(f"{where}: questions_{lang} must be [who, how many, other]: {qs}")
-        if counts["pain_point"] != 3 or counts["goal"] != 2 or not (
-            1 <= counts["behaviour"] <= 2 and 1 <= counts["motivation"] <= 2
+        if (
+            counts["pain_point"] != 3
+            or counts["goal"] != 2
+            or not (1 <= counts["behaviour"] <= 2 and 1 <= counts["motivation"] <= 2)
         ):
-            raise DataError(f"{f.name}: facet mix {counts}, want 3 pain_point, 2 goal, 1-2 behaviour/motivation")
+            raise DataError(
+                f"{f.name}: facet mix {counts}, want 3 pain_point, 2 goal, 1-2 behaviour/motivation"
+            )
         domains.append(d)
     return domains
 
@@ -236,19 +732,33 @@ def sentence_rows(domains: list[dict]) -> list[dict]:
         for r in d["roles"]:
             for lang in LANGS:
                 for i, s in enumerate(r[f"sentences_{lang}"], 1):
-                    rows.append({
-                        "id": f"{name}.role.{r['key']}.{lang}.{i}", "split": split, "domain": name,
-                        "lang": lang, "text": s, "facet": ROLE_FACET, "aspect": f"{name}.role.{r['key']}",
-                        "role": r["key"],
-                    })
+                    rows.append(
+                        {
+                            "id": f"{name}.role.{r['key']}.{lang}.{i}",
+                            "split": split,
+                            "domain": name,
+                            "lang": lang,
+                            "text": s,
+                            "facet": ROLE_FACET,
+                            "aspect": f"{name}.role.{r['key']}",
+                            "role": r["key"],
+                        }
+                    )
         for a in d["aspects"]:
             for lang in LANGS:
                 for i, s in enumerate(a[f"sentences_{lang}"], 1):
-                    rows.append({
-                        "id": f"{name}.{a['key']}.{lang}.{i}", "split": split, "domain": name,
-                        "lang": lang, "text": s, "facet": a["facet"], "aspect": f"{name}.{a['key']}",
-                        "role": None,
-                    })
+                    rows.append(
+                        {
+                            "id": f"{name}.{a['key']}.{lang}.{i}",
+                            "split": split,
+                            "domain": name,
+                            "lang": lang,
+                            "text": s,
+                            "facet": a["facet"],
+                            "aspect": f"{name}.{a['key']}",
+                            "role": None,
+                        }
+                    )
     return rows
 
 
@@ -256,12 +766,20 @@ def aspect_rows(domains: list[dict]) -> list[dict]:
     rows = []
     for d in domains:
         for a in d["aspects"]:
-            rows.append({
-                "id": f"{d['domain']}.{a['key']}", "split": d["split"], "domain": d["domain"], "key": a["key"],
-                "facet": a["facet"], "label_en": a["label_en"], "label_zh": a["label_zh"],
-                "statement_en": a["statement_en"], "statement_zh": a["statement_zh"],
-                "near_misses": [f"{d['domain']}.{k}" for k in a.get("near_misses", [])],
-            })
+            rows.append(
+                {
+                    "id": f"{d['domain']}.{a['key']}",
+                    "split": d["split"],
+                    "domain": d["domain"],
+                    "key": a["key"],
+                    "facet": a["facet"],
+                    "label_en": a["label_en"],
+                    "label_zh": a["label_zh"],
+                    "statement_en": a["statement_en"],
+                    "statement_zh": a["statement_zh"],
+                    "near_misses": [f"{d['domain']}.{k}" for k in a.get("near_misses", [])],
+                }
+            )
     return rows
 
 
@@ -271,11 +789,17 @@ def question_rows(domains: list[dict]) -> list[dict]:
         for a in d["aspects"]:
             for lang in LANGS:
                 for i, (kind, q) in enumerate(zip(QUESTION_KINDS, a[f"questions_{lang}"], strict=True), 1):
-                    rows.append({
-                        "id": f"{d['domain']}.{a['key']}.q.{lang}.{i}", "split": d["split"],
-                        "domain": d["domain"], "lang": lang, "kind": kind, "question": q,
-                        "aspect": f"{d['domain']}.{a['key']}",
-                    })
+                    rows.append(
+                        {
+                            "id": f"{d['domain']}.{a['key']}.q.{lang}.{i}",
+                            "split": d["split"],
+                            "domain": d["domain"],
+                            "lang": lang,
+                            "kind": kind,
+                            "question": q,
+                            "aspect": f"{d['domain']}.{a['key']}",
+                        }
+                    )
     return rows
 
 
@@ -291,26 +815,40 @@ def lower_first(s: str) -> str:
 
 
 def attach(prefix: str, sentence: str, lang: str) -> str:
-    if lang == "en" and prefix.endswith(", "):
+    """Join an opener, filler or connector to the sentence that follows it."""
+    if lang == "en" and not prefix.rstrip().endswith((".", "!", "?")):
         return prefix + lower_first(sentence)
     return prefix + sentence
 
 
 def assign_aspects(rng: random.Random, n: int, shares: dict[str, float], where: str) -> list[list[str]]:
-    """Give each of n texts 1-3 aspects so that aspect a is in round(share_a * n) texts."""
+    """Give each of n texts 1-3 aspects so that aspect a is in exactly round(share_a * n) texts.
+
+    First each text gets a capacity (1, 2 or 3 aspects) so that the capacities add up to the number of
+    aspect slots; about a third of the slots beyond one per text go to texts with three aspects. Then each
+    aspect, largest first, takes the texts with the most room left (random tie-break), which fills the
+    capacities exactly whenever that is possible at all.
+    """
     counts = {a: round(s * n) for a, s in shares.items()}
     total = sum(counts.values())
     if not n <= total <= 3 * n or max(counts.values()) > n:
         raise DataError(f"{where}: aspect counts {counts} cannot cover {n} texts with 1-3 aspects each")
+    extra = total - n
+    n3 = max(extra // 6, extra - n)
+    n2 = extra - 2 * n3
+    caps = [3] * n3 + [2] * n2 + [1] * (n - n2 - n3)
+    rng.shuffle(caps)
     sets: list[list[str]] = [[] for _ in range(n)]
     for a in sorted(counts, key=lambda k: (-counts[k], k)):
-        order = sorted((len(sets[i]), rng.random(), i) for i in range(n) if len(sets[i]) < 3)
+        order = sorted(
+            (-(caps[i] - len(sets[i])), rng.random(), i) for i in range(n) if len(sets[i]) < caps[i]
+        )
         if len(order) < counts[a]:
-            raise DataError(f"{where}: no room for {a}")
+            raise DataError(f"{where}: no room left for {a}")
         for _, _, i in order[: counts[a]]:
             sets[i].append(a)
-    if any(not s for s in sets):
-        raise DataError(f"{where}: a text got no aspect")
+    if any(len(sets[i]) != caps[i] for i in range(n)):
+        raise DataError(f"{where}: could not fill every text")
     return sets
 
 
@@ -323,8 +861,9 @@ def rating_for(rng: random.Random, facets: set[str]) -> int:
     return rng.choice((4, 5, 5))
 
 
-def compose(rng: random.Random, lang: str, role_parts: tuple[str, str] | None, sentences: list[str],
-            facets: set[str]) -> str:
+def compose(
+    rng: random.Random, lang: str, role_parts: tuple[str, str] | None, sentences: list[str], facets: set[str]
+) -> str:
     fill = FILLER_EN if lang == "en" else FILLER_ZH
     sep = " " if lang == "en" else ""
     parts: list[str] = []
@@ -338,14 +877,21 @@ def compose(rng: random.Random, lang: str, role_parts: tuple[str, str] | None, s
         parts.append(attach(rng.choice(fill["prefix"]), first, lang))
     else:
         parts.append(first)
+    connectors = rng.sample(fill["connector"], len(fill["connector"]))  # no connector twice in one text
     for s in sentences[1:]:
         if rng.random() < P_CONNECTOR:
-            parts.append(attach(rng.choice(fill["connector"]), s, lang))
+            parts.append(attach(connectors.pop(), s, lang))
         else:
             parts.append(s)
     text = sep.join(parts)
     if rng.random() < P_CLOSER:
-        kind = "closer_pain" if "pain_point" in facets else "closer_goal" if "goal" in facets else "closer_positive"
+        kind = (
+            "closer_pain"
+            if "pain_point" in facets
+            else "closer_goal"
+            if "goal" in facets
+            else "closer_positive"
+        )
         text += rng.choice(fill[kind]).lstrip() if lang == "zh" else rng.choice(fill[kind])
     return text
 
@@ -422,12 +968,23 @@ def planted(d: dict, uid_pool: list[int]) -> tuple[bytes, bytes, bytes]:
             month = rng.choices(range(1, 10), weights=weights)[0]
             date = f"2026-{month:02d}-{rng.randint(1, DAYS[month - 1]):02d}"
             uid, city = users[i]
-            rows.append({
-                "text": text, "user_id": uid, "date": date, "rating": rating_for(rng, facets), "city": city,
-                "group": g["key"], "role": g["role"], "lang": lang, "aspects": sorted(f"{name}.{k}" for k in keys),
-                "states_role": via is not None, "role_via": via, "sentence_ids": sids,
-                "_tie": rng.random(),
-            })
+            rows.append(
+                {
+                    "text": text,
+                    "user_id": uid,
+                    "date": date,
+                    "rating": rating_for(rng, facets),
+                    "city": city,
+                    "group": g["key"],
+                    "role": g["role"],
+                    "lang": lang,
+                    "aspects": sorted(f"{name}.{k}" for k in keys),
+                    "states_role": via is not None,
+                    "role_via": via,
+                    "sentence_ids": sids,
+                    "_tie": rng.random(),
+                }
+            )
     rows.sort(key=lambda r: (r["date"], r["_tie"]))
     buf = io.StringIO(newline="")
     w = csv.writer(buf, lineterminator="\n")
@@ -436,8 +993,12 @@ def planted(d: dict, uid_pool: list[int]) -> tuple[bytes, bytes, bytes]:
     for i, r in enumerate(rows, 1):
         r["id"] = f"{name}-{i:04d}"
         w.writerow([r["id"], r["text"], r["user_id"], r["date"], r["rating"], r["city"]])
-        labels.append({k: r[k] for k in ("id", "group", "role", "lang", "aspects", "states_role", "role_via",
-                                          "sentence_ids")})
+        labels.append(
+            {
+                k: r[k]
+                for k in ("id", "group", "role", "lang", "aspects", "states_role", "role_via", "sentence_ids")
+            }
+        )
     truth_groups = {}
     for g in groups:
         grows = [r for r in rows if r["group"] == g["key"]]
@@ -452,26 +1013,45 @@ def planted(d: dict, uid_pool: list[int]) -> tuple[bytes, bytes, bytes]:
             "lang_counts": lang_counts,
             "lang_shares": {k: round(v / n, 4) for k, v in lang_counts.items()},
             "trend": g["trend"],
-            "by_month": {f"2026-{m:02d}": sum(r["date"][5:7] == f"{m:02d}" for r in grows) for m in range(1, 10)},
+            "by_month": {
+                f"2026-{m:02d}": sum(r["date"][5:7] == f"{m:02d}" for r in grows) for m in range(1, 10)
+            },
             "users": len({r["user_id"] for r in grows}),
+            "aspects_per_text": {str(k): sum(len(r["aspects"]) == k for r in grows) for k in (1, 2, 3)},
             "aspects": {
                 f"{name}.{k}": {
                     "facet": aspects[k]["facet"],
                     "count": (c := sum(f"{name}.{k}" in r["aspects"] for r in grows)),
                     "share": round(c / n, 4),
                     "target_share": g["aspects"][k],
+                    "users": len({r["user_id"] for r in grows if f"{name}.{k}" in r["aspects"]}),
+                    "by_lang": {
+                        lang: sum(f"{name}.{k}" in r["aspects"] and r["lang"] == lang for r in grows)
+                        for lang in LANGS
+                    },
                 }
                 for k in sorted(g["aspects"])
             },
         }
     overall = {}
     for a in d["aspects"]:
-        c = sum(f"{name}.{a['key']}" in r["aspects"] for r in rows)
-        overall[f"{name}.{a['key']}"] = {"facet": a["facet"], "count": c, "share": round(c / len(rows), 4)}
+        hit = [r for r in rows if f"{name}.{a['key']}" in r["aspects"]]
+        overall[f"{name}.{a['key']}"] = {
+            "facet": a["facet"],
+            "count": len(hit),
+            "share": round(len(hit) / len(rows), 4),
+            "users": len({r["user_id"] for r in hit}),
+            "groups": {g["key"]: sum(r["group"] == g["key"] for r in hit) for g in groups},
+        }
     truth = {
-        "domain": name, "split": d["split"], "n_texts": len(rows), "groups": truth_groups,
+        "domain": name,
+        "split": d["split"],
+        "n_texts": len(rows),
+        "groups": truth_groups,
         "aspects_overall": overall,
-        "note": "counts and shares are computed from the generated rows; target_share is what the generator aimed for",
+        "n_users": len({r["user_id"] for r in rows}),
+        "note": "count = texts containing the aspect, users = distinct user_ids among them; both "
+        "computed from the generated rows. target_share is what the generator aimed for.",
     }
     return buf.getvalue().encode("utf-8"), jsonl(labels), pretty(truth)
 
@@ -491,7 +1071,7 @@ def build() -> dict[str, bytes]:
     out["ask/questions.jsonl"] = jsonl(qs)
     pool = random.Random(314159).sample(range(1000, 100000), 8 * 400)
     for k, d in enumerate(domains):
-        csv_b, labels_b, truth_b = planted(d, pool[k * 400:(k + 1) * 400])
+        csv_b, labels_b, truth_b = planted(d, pool[k * 400 : (k + 1) * 400])
         out[f"planted/{d['domain']}.csv"] = csv_b
         out[f"planted/{d['domain']}.labels.jsonl"] = labels_b
         out[f"planted/{d['domain']}.truth.json"] = truth_b
@@ -501,19 +1081,21 @@ def build() -> dict[str, bytes]:
         files[f"aspects/domains/{name}.json"] = sha256((DOMAINS_DIR / f"{name}.json").read_bytes())
         for ext in ("csv", "labels.jsonl", "truth.json"):
             files[f"planted/{name}.{ext}"] = sha256(out[f"planted/{name}.{ext}"])
-    out[HASHES_NAME] = pretty({
-        "algorithm": "sha256",
-        "test_domains": test,
-        "files": dict(sorted(files.items())),
-        "test_rows": {
-            "aspects/aspects.jsonl": sha256(canonical_rows([r for r in asps if r["split"] == "test"])),
-            "aspects/sentences.jsonl": sha256(canonical_rows([r for r in sents if r["split"] == "test"])),
-            "ask/questions.jsonl": sha256(canonical_rows([r for r in qs if r["split"] == "test"])),
-        },
-        "canonical_rows": "test rows only, sorted by id, each json.dumps(row, ensure_ascii=False, "
-                          "sort_keys=True, separators=(',', ':')) followed by a newline, UTF-8",
-        "verify": "python evals/data/aspects/build.py --check",
-    })
+    out[HASHES_NAME] = pretty(
+        {
+            "algorithm": "sha256",
+            "test_domains": test,
+            "files": dict(sorted(files.items())),
+            "test_rows": {
+                "aspects/aspects.jsonl": sha256(canonical_rows([r for r in asps if r["split"] == "test"])),
+                "aspects/sentences.jsonl": sha256(canonical_rows([r for r in sents if r["split"] == "test"])),
+                "ask/questions.jsonl": sha256(canonical_rows([r for r in qs if r["split"] == "test"])),
+            },
+            "canonical_rows": "test rows only, sorted by id, each json.dumps(row, ensure_ascii=False, "
+            "sort_keys=True, separators=(',', ':')) followed by a newline, UTF-8",
+            "verify": "python evals/data/aspects/build.py --check",
+        }
+    )
     return out
 
 
@@ -549,11 +1131,15 @@ def main(argv: list[str] | None = None) -> int:
                 bad.append(HASHES_NAME)
         print("ok: outputs and frozen test hashes match" if not bad else f"{len(bad)} problem(s)")
         return 0 if not bad else 1
-    if hashes_path.is_file() and not args.refreeze:
-        if frozen_part(hashes_path.read_bytes()) != frozen_part(out[HASHES_NAME]):
-            print("error: this would change the frozen test split (HASHES.json); rerun with --refreeze "
-                  "only if that is intended", file=sys.stderr)
-            return 3
+    new_frozen = frozen_part(out[HASHES_NAME])
+    frozen_changes = hashes_path.is_file() and frozen_part(hashes_path.read_bytes()) != new_frozen
+    if frozen_changes and not args.refreeze:
+        print(
+            "error: this would change the frozen test split (HASHES.json); rerun with --refreeze "
+            "only if that is intended",
+            file=sys.stderr,
+        )
+        return 3
     for p, b in sorted(out.items()):
         path = DATA / p
         path.parent.mkdir(parents=True, exist_ok=True)
