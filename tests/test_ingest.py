@@ -158,3 +158,55 @@ def test_bad_input_stops_before_any_write(tmp_path, store, hash_embedder):
     with pytest.raises(InputError, match="no text column"):
         ingest(store, hash_embedder, [good, bad])
     assert store.count() == 0
+
+
+def _meta_sizes(store):
+    return [len(json.dumps(m, ensure_ascii=False)) for m in all_meta(store).values()]
+
+
+def _dup_count(store, chars):
+    metas = [rec(m) for m in all_meta(store).values() if rec(m).get("chars") == chars]
+    assert len(metas) == 1
+    return metas[0]["dup_count"]
+
+
+def test_many_duplicates_keep_metadata_small_and_counts_exact(tmp_path, store, hash_embedder):
+    # 3,000 copies of one text: its record's metadata must not grow with them (it held every
+    # row's key), and the count stays exact and idempotent.
+    rows = [["same short text", f"u{i % 5}", "5"] for i in range(3000)]
+    p = write_csv(tmp_path / "r.csv", rows)
+    s, _ = ingest(store, hash_embedder, [p], block_rows=500)
+    assert (s.added, s.duplicates) == (1, 2999)
+    assert _dup_count(store, 15) == 3000
+    assert max(_meta_sizes(store)) < 4096
+    s, _ = ingest(store, hash_embedder, [p], block_rows=500)  # the same file again
+    assert (s.unchanged, s.duplicates) == (1, 2999)
+    assert _dup_count(store, 15) == 3000
+    write_csv(p, [*rows, ["same short text", "u9", "1"]])  # one more copy adds exactly one
+    ingest(store, hash_embedder, [p], block_rows=500)
+    assert _dup_count(store, 15) == 3001
+    q = write_csv(tmp_path / "other.csv", rows[:10])  # another source's rows count too
+    ingest(store, hash_embedder, [q])
+    assert _dup_count(store, 15) == 3011
+    ingest(store, hash_embedder, [q])
+    assert _dup_count(store, 15) == 3011 and store.count() == 1
+    write_csv(q, rows[:4])  # --sync forgets the rows a source no longer holds
+    ingest(store, hash_embedder, [q], sync=True)
+    assert _dup_count(store, 15) == 3005 and max(_meta_sizes(store)) < 4096
+
+
+def test_duplicates_with_an_id_column_are_counted_by_id(tmp_path, store, hash_embedder):
+    rows = [[str(i), "good", "5"] for i in range(1500)] + [["x", "other text", "3"]]
+    p = write_csv(tmp_path / "jan.csv", rows, header=("id", "text", "stars"))
+    s, _ = ingest(store, hash_embedder, [p], id_col="id")
+    assert (s.added, s.duplicates) == (2, 1499)
+    assert _dup_count(store, 4) == 1500 and max(_meta_sizes(store)) < 4096
+    ingest(store, hash_embedder, [p], id_col="id")
+    assert _dup_count(store, 4) == 1500
+    # the same rows under another file name are the same rows (ids are global)
+    q = write_csv(tmp_path / "jan-copy.csv", rows, header=("id", "text", "stars"))
+    s, _ = ingest(store, hash_embedder, [q], id_col="id")
+    assert s.added == 0 and _dup_count(store, 4) == 1500 and _dup_count(store, 10) == 1
+    write_csv(p, [*rows, ["1500", "good", "4"]], header=("id", "text", "stars"))
+    ingest(store, hash_embedder, [p], id_col="id")
+    assert _dup_count(store, 4) == 1501
