@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from tests.conftest import ROOT
 from vectorstore.ingest import IngestOptions, Ingestor, open_inputs
 from vectorstore.records import rec
 from vectorstore.store import ChromaStore
@@ -212,3 +213,64 @@ def test_duplicates_with_an_id_column_are_counted_by_id(tmp_path, store, hash_em
     q = write_csv(tmp_path / "jan-copy.csv", rows, header=("id", "text", "stars"))
     s, _ = ingest(store, hash_embedder, [q], id_col="id")
     assert s.added == 0 and _dup_count(store, 4) == 1501 and _dup_count(store, 10) == 1
+
+
+BIG_LINE_CHILD = """
+import json, re, sys
+from tests.conftest import HashEmbedder
+from vectorstore.ingest import IngestOptions, Ingestor, open_inputs
+from vectorstore.store import ChromaStore
+from vectorstore.tokens import TokenCounter
+
+def peak_mb():
+    return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024
+
+store = ChromaStore('big-line', path=sys.argv[2])
+options = IngestOptions()
+rejects = []
+ing = Ingestor(store, HashEmbedder(), TokenCounter(), options, b'k',
+               on_reject=lambda f, r, why: rejects.append([f, r, why]))
+ing.run(open_inputs([sys.argv[3]], options))  # warm-up: imports, models, the store
+before = peak_mb()
+started = __import__('time').perf_counter()
+s = Ingestor(store, HashEmbedder(), TokenCounter(), options, b'k',
+             on_reject=lambda f, r, why: rejects.append([f, r, why])).run(
+    open_inputs([sys.argv[1]], options))
+print(json.dumps({"summary": s.as_dict(), "rejects": rejects, "before": before,
+                  "after": peak_mb(), "count": store.count(),
+                  "seconds": __import__('time').perf_counter() - started}))
+"""
+
+
+@pytest.mark.parametrize("suffix", [".txt", ".csv"])
+def test_a_5mb_line_is_rejected_before_cleaning_with_bounded_memory(tmp_path, suffix):
+    import subprocess
+    import sys
+
+    assert IngestOptions().max_text_chars == 100_000
+    line = ("the app keeps crashing when I open the camera, " * 110_000)[:5_000_000]
+    big = tmp_path / f"big{suffix}"
+    head = "text\n" if suffix == ".csv" else ""
+    big.write_text(f"{head}a short text\n{line}\nanother short text\n", encoding="utf-8")
+    small = tmp_path / f"small{suffix}"
+    small.write_text(f"{head}warm up\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-c", BIG_LINE_CHILD, str(big), str(tmp_path / "db"),
+                          str(small)], capture_output=True, text=True, check=True, timeout=120,
+                         cwd=ROOT)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    s = got["summary"]
+    assert (s["read"], s["added"], s["rejected"]) == (3, 2, 1), s
+    (file, row, why), = got["rejects"]
+    assert file.endswith(big.name) and row == (3 if suffix == ".csv" else 2)
+    assert "5,000,000" in why and "100,000" in why and "--max-text-chars" in why
+    assert got["count"] == 3  # the warm-up text and the two short ones, no chunks
+    assert got["after"] - got["before"] < 60, f"peak memory grew {got['after'] - got['before']} MB"
+    assert got["seconds"] < 20
+
+
+def test_max_text_chars_can_be_raised(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [["x" * 60, "u1", "5"], ["short", "u2", "4"]])
+    s, rejects = ingest(store, hash_embedder, [p], max_text_chars=50)
+    assert (s.added, s.rejected) == (1, 1) and rejects[0][0] == 2
+    s, rejects = ingest(store, hash_embedder, [p], max_text_chars=60)
+    assert (s.added, s.unchanged, s.rejected) == (1, 1, 0)
