@@ -251,7 +251,8 @@ def test_a_5mb_line_is_rejected_before_cleaning_with_bounded_memory(tmp_path, su
     line = ("the app keeps crashing when I open the camera, " * 110_000)[:5_000_000]
     big = tmp_path / f"big{suffix}"
     head = "text\n" if suffix == ".csv" else ""
-    big.write_text(f"{head}a short text\n{line}\nanother short text\n", encoding="utf-8")
+    body = f'"{line}"' if suffix == ".csv" else line  # one quoted field with commas inside
+    big.write_text(f"{head}a short text\n{body}\nanother short text\n", encoding="utf-8")
     small = tmp_path / f"small{suffix}"
     small.write_text(f"{head}warm up\n", encoding="utf-8")
     out = subprocess.run([sys.executable, "-c", BIG_LINE_CHILD, str(big), str(tmp_path / "db"),

@@ -46,6 +46,8 @@ ProgressFn = Callable[[str, int, int, int], None]
 
 @dataclass
 class IngestOptions:
+    """How to read and store the inputs (the CLI's ``persona ingest`` options)."""
+
     text_col: str | None = None
     id_col: str | None = None
     user_col: str | None = None
@@ -56,6 +58,9 @@ class IngestOptions:
     encoding: str = "auto"
     source: str | None = None
     block_rows: int = 2048
+    #: longer texts are rejected before cleaning, so one huge row cannot take the machine
+    #: (a 5 MB line became 2,367 records and took 2 GB of memory); ``--max-text-chars``
+    max_text_chars: int = 100_000
 
 
 @dataclass
@@ -125,7 +130,8 @@ def sample_texts(paths: Sequence[str | Path], options: IngestOptions,
     """Cleaned texts from the start of every input (used to pick an embedder)."""
     texts: list[str] = []
     for f, plan in open_inputs(paths, options):
-        prep = RowPreparer(plan, redact_pii=False, pseudonym_key=b"")
+        prep = RowPreparer(plan, redact_pii=False, pseudonym_key=b"",
+                           max_text_chars=options.max_text_chars)
         try:
             for row in islice(f.rows(), per_file):
                 c = prep.prepare(row)
@@ -162,7 +168,8 @@ class Ingestor:
     # -- one file -----------------------------------------------------------------------------
     def _ingest_file(self, f: InputFile, plan: ColumnPlan) -> None:
         source = source_name(f.path, self.options)
-        prep = RowPreparer(plan, self.options.redact, self.key, coerce_numbers=f.kind == "csv")
+        prep = RowPreparer(plan, self.options.redact, self.key, coerce_numbers=f.kind == "csv",
+                           max_text_chars=self.options.max_text_chars)
         state = _FileState(source=source, by_id=plan.id is not None)
         rows = f.rows()
         while True:

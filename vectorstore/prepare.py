@@ -122,8 +122,9 @@ class RowPreparer:
     """Clean, validate and redact rows according to a :class:`ColumnPlan`."""
 
     def __init__(self, plan: ColumnPlan, redact_pii: bool, pseudonym_key: bytes,
-                 coerce_numbers: bool = False):
+                 coerce_numbers: bool = False, max_text_chars: int | None = None):
         self.plan = plan
+        self.max_text_chars = max_text_chars
         self.coerce_numbers = coerce_numbers  # CSV/TSV cells are all strings
         self.redact_pii = redact_pii
         self.key = pseudonym_key
@@ -139,6 +140,10 @@ class RowPreparer:
         text = _as_text(raw)
         if text is None:
             return f"text column {self.plan.text!r} holds a {type(raw).__name__}, not text"
+        if self.max_text_chars and len(text) > self.max_text_chars:
+            # checked before cleaning: every later step costs memory and time per character
+            return (f"text has {len(text):,} characters, more than the limit of "
+                    f"{self.max_text_chars:,}; raise it with --max-text-chars")
         if has_undecodable(text):
             return "text has bytes that are not valid in the file's encoding (pass --encoding)"
         text = clean_text(text)
