@@ -275,3 +275,23 @@ def test_max_text_chars_can_be_raised(tmp_path, store, hash_embedder):
     assert (s.added, s.rejected) == (1, 1) and rejects[0][0] == 2
     s, rejects = ingest(store, hash_embedder, [p], max_text_chars=60)
     assert (s.added, s.unchanged, s.rejected) == (1, 1, 0)
+
+
+def test_numbers_in_the_text_column_are_rejected_unless_it_was_named(tmp_path, store,
+                                                                     hash_embedder):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"text": [101, 202], "user_id": ["u1", "u2"]}), tmp_path / "n.parquet")
+    (tmp_path / "n.jsonl").write_text('{"text": 42}\n{"text": 4.5}\n{"text": "words"}\n',
+                                      encoding="utf-8")
+    write_csv(tmp_path / "n.csv", [["12345", "u1", "5"], ["-3.5", "u2", "4"],
+                                   ["order 12345 was late", "u3", "1"]])
+    for name, texts in (("n.parquet", 0), ("n.jsonl", 1), ("n.csv", 1)):
+        s, rejects = ingest(store, hash_embedder, [tmp_path / name])
+        assert s.added == texts and s.rejected == 2, (name, rejects)
+        assert all("the text column holds a number, not text" in why and "--text-col" in why
+                   for _, why in rejects), rejects
+    for name in ("n.parquet", "n.jsonl", "n.csv"):  # named with --text-col: numbers are text
+        s, rejects = ingest(store, hash_embedder, [tmp_path / name], text_col="text")
+        assert s.rejected == 0 and s.added == 2, (name, rejects)
