@@ -32,6 +32,8 @@ class ColumnPlan:
     id: str | None = None
     user: str | None = None
     meta: tuple[str, ...] | None = None  # None: every other scalar column
+    #: the text column was named (--text-col), not detected: numbers in it are texts
+    text_named: bool = False
 
 
 def plan_columns(columns: list[str], path: str, text_col: str | None = None,
@@ -60,7 +62,7 @@ def plan_columns(columns: list[str], path: str, text_col: str | None = None,
     # --user-col "" turns detection off
     user = None if user_col == "" else (known(user_col, "--user-col")
                                         or _by_name(columns, USER_COLUMN_NAMES))
-    return ColumnPlan(text, known(id_col, "--id-col"), user, meta)
+    return ColumnPlan(text, known(id_col, "--id-col"), user, meta, text_named=text_col is not None)
 
 
 def _by_name(columns: list[str], names: tuple[str, ...]) -> str | None:
@@ -140,6 +142,11 @@ class RowPreparer:
         text = _as_text(raw)
         if text is None:
             return f"text column {self.plan.text!r} holds a {type(raw).__name__}, not text"
+        if not self.plan.text_named and self._is_number(raw):
+            # a detected column full of numbers is most likely the wrong column (a rating)
+            return (f"the text column holds a number, not text (column {self.plan.text!r}); "
+                    f"pass --text-col {self.plan.text} to take numbers as text, or --text-col "
+                    "with the column that holds the texts")
         if self.max_text_chars and len(text) > self.max_text_chars:
             # checked before cleaning: every later step costs memory and time per character
             return (f"text has {len(text):,} characters, more than the limit of "
@@ -171,6 +178,11 @@ class RowPreparer:
         meta = self._meta(fields, counts)
         return Candidate(row.row, text, text_hash(text), detect_language(text), id_value, user,
                          meta, counts)
+
+    def _is_number(self, raw: Any) -> bool:
+        if isinstance(raw, int | float):
+            return True
+        return self.coerce_numbers and _NUMBER.fullmatch(raw.strip()) is not None
 
     def _meta(self, fields: dict[str, Any], counts: Counter) -> dict[str, Any]:
         skip = {self.plan.text, self.plan.id, self.plan.user}
