@@ -65,3 +65,11 @@ def test_contact_like_user_ids_get_stable_pseudonyms():
     assert a == pseudonymize("someone@example.com ", key)
     assert a != pseudonymize("someone@example.com", b"other-key")
     assert "example" not in a
+
+
+def test_bidi_controls_are_removed():
+    # U+202A–U+202E embeddings/overrides, U+2066–U+2069 isolates, U+200E/U+200F marks:
+    # invisible, they can make a stored text read differently from what it holds.
+    raw = "pay \u202eeno\u202c now \u2066x\u2069 \u200eok\u200f \u202a\u202b\u202d\u2067\u2068"
+    assert clean_text(raw) == "pay eno now x ok"
+    assert clean_text("\u202e\u2066\u200f\u200e\u2069") == ""

@@ -295,3 +295,9 @@ def test_numbers_in_the_text_column_are_rejected_unless_it_was_named(tmp_path, s
     for name in ("n.parquet", "n.jsonl", "n.csv"):  # named with --text-col: numbers are text
         s, rejects = ingest(store, hash_embedder, [tmp_path / name], text_col="text")
         assert s.rejected == 0 and s.added == 2, (name, rejects)
+
+
+def test_a_text_of_only_bidi_controls_is_a_reject(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "r.csv", [["\u202e\u2066\u200f", "u1", "5"], ["real text", "u2", "4"]])
+    s, rejects = ingest(store, hash_embedder, [p])
+    assert (s.added, s.rejected) == (1, 1) and "empty text after cleaning" in rejects[0][1]
