@@ -16,11 +16,17 @@ _TAG = re.compile(r"<\s*(script|style)\b[^>]*>.*?<\s*/\s*\1\s*>|<!--.*?-->|</?[a
 # C0/C1 control characters except tab/newline (turned into spaces later), zero-width
 # characters and the BOM, and lone surrogates (undecodable bytes under surrogateescape).
 _JUNK = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff\ud800-\udfff]")
+# Bidirectional controls (embeddings and overrides U+202A–U+202E, isolates U+2066–U+2069,
+# the marks U+200E/U+200F and U+061C): invisible, and able to make a stored text display
+# differently from what it holds ("Trojan source"). Removed, not spaced: they never
+# separate words.
+_BIDI = re.compile(r"[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _SPACE = re.compile(r"\s+")
 
 
 def clean_text(text: str) -> str:
-    """Return ``text`` in normal form: NFC, no HTML, no control characters, single spaces.
+    """Return ``text`` in normal form: NFC, no HTML, no control or bidi characters, single
+    spaces.
 
     Entities are decoded before tags are stripped, so escaped markup ("&lt;b&gt;") goes too.
     """
@@ -28,6 +34,7 @@ def clean_text(text: str) -> str:
         text = html.unescape(text)
     if "<" in text:
         text = _TAG.sub(" ", text)
+    text = _BIDI.sub("", text)
     text = _JUNK.sub(" ", text)
     text = unicodedata.normalize("NFC", text)
     return _SPACE.sub(" ", text).strip()
