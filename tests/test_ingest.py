@@ -301,3 +301,13 @@ def test_a_text_of_only_bidi_controls_is_a_reject(tmp_path, store, hash_embedder
     p = write_csv(tmp_path / "r.csv", [["\u202e\u2066\u200f", "u1", "5"], ["real text", "u2", "4"]])
     s, rejects = ingest(store, hash_embedder, [p])
     assert (s.added, s.rejected) == (1, 1) and "empty text after cleaning" in rejects[0][1]
+
+
+def test_a_header_only_file_stops_the_ingest_before_any_write(tmp_path, store, hash_embedder):
+    from vectorstore.errors import InputError
+
+    good = write_csv(tmp_path / "good.csv", [["ok", "u1", "5"]])
+    empty = write_csv(tmp_path / "empty.csv", [])
+    with pytest.raises(InputError, match="empty.csv.*has a header but no rows") as e:
+        ingest(store, hash_embedder, [good, empty])
+    assert e.value.exit_code == 2 and store.count() == 0

@@ -202,3 +202,33 @@ def test_reading_streams_with_bounded_memory(tmp_path):
     rows, rss_mb = int(out[0]), int(out[1])
     assert rows == 480000 and size_mb > 30
     assert rss_mb < 100, f"reading a {size_mb:.0f} MB file used {rss_mb} MB"
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("h.csv", "text,user\n", "has a header but no rows"),
+    ("h.tsv", "text\tuser\n\n\n", "has a header but no rows"),
+    ("e.json", "[]", "empty JSON array"),
+    ("e2.json", " [ \n ]\n", "empty JSON array"),
+    ("e.jsonl", "\n\n  \n", "has no rows"),
+    ("e.txt", "\n \n", "has no rows"),
+])
+def test_files_without_rows_are_input_errors(tmp_path, name, content, message):
+    p = tmp_path / name
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        InputFile(p)
+    assert message in str(e.value) and name in str(e.value)
+
+
+def test_parquet_without_rows_is_an_input_error(tmp_path):
+    p = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), p)
+    with pytest.raises(InputError, match="e.parquet.*has columns but no rows"):
+        InputFile(p)
+
+
+def test_the_first_row_is_not_lost_by_the_check_for_rows(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("text\n\nfirst\nsecond\n", encoding="utf-8")
+    _, rs = rows(p)
+    assert [(r.row, r.fields["text"]) for r in rs] == [(3, "first"), (4, "second")]
