@@ -308,6 +308,6 @@ def test_a_header_only_file_stops_the_ingest_before_any_write(tmp_path, store, h
 
     good = write_csv(tmp_path / "good.csv", [["ok", "u1", "5"]])
     empty = write_csv(tmp_path / "empty.csv", [])
-    with pytest.raises(InputError, match="empty.csv.*has a header but no rows") as e:
+    with pytest.raises(InputError, match=r"empty\.csv.*has a header but no rows") as e:
         ingest(store, hash_embedder, [good, empty])
     assert e.value.exit_code == 2 and store.count() == 0

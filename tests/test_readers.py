@@ -223,7 +223,7 @@ def test_files_without_rows_are_input_errors(tmp_path, name, content, message):
 def test_parquet_without_rows_is_an_input_error(tmp_path):
     p = tmp_path / "e.parquet"
     pq.write_table(pa.table({"text": pa.array([], pa.string())}), p)
-    with pytest.raises(InputError, match="e.parquet.*has columns but no rows"):
+    with pytest.raises(InputError, match=r"e\.parquet.*has columns but no rows"):
         InputFile(p)
 
 
