@@ -311,3 +311,20 @@ def test_a_header_only_file_stops_the_ingest_before_any_write(tmp_path, store, h
     with pytest.raises(InputError, match=r"empty\.csv.*has a header but no rows") as e:
         ingest(store, hash_embedder, [good, empty])
     assert e.value.exit_code == 2 and store.count() == 0
+
+
+def test_common_column_names_are_detected_and_reported(tmp_path, store, hash_embedder):
+    p = write_csv(tmp_path / "survey.csv", [["2026-01-02", "Ann Lee", "Leeds", "4", "Fast and clear"],
+                                            ["2026-01-03", "Bo Chen", "York", "2", "Too slow"]],
+                  header=("date", "customer", "city", "rating", "feedback"))
+    q = write_csv(tmp_path / "notes.csv", [["n1", "just a note"]], header=("ref", "notes"))
+    s, _ = ingest(store, hash_embedder, [p, q])
+    cols = s.as_dict()["columns"]
+    assert cols[str(p)] == {"text": "feedback", "id": None, "user": "customer",
+                            "metadata": ["date", "city", "rating"]}
+    assert cols[str(q)] == {"text": "notes", "id": None, "user": None, "metadata": ["ref"]}
+    assert s.as_dict()["no_user_column"] == [str(q)]
+    metas = list(all_meta(store).values())
+    assert {m["user"] for m in metas if "user" in m} == {"Ann Lee", "Bo Chen"}
+    assert all({"meta_date", "meta_city", "meta_rating"} <= set(m) for m in metas
+               if m.get("source") == "survey.csv")

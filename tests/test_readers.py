@@ -232,3 +232,25 @@ def test_the_first_row_is_not_lost_by_the_check_for_rows(tmp_path):
     p.write_text("text\n\nfirst\nsecond\n", encoding="utf-8")
     _, rs = rows(p)
     assert [(r.row, r.fields["text"]) for r in rs] == [(3, "first"), (4, "second")]
+
+
+@pytest.mark.parametrize("columns, text, user", [
+    (["date", "customer", "city", "rating", "feedback"], "feedback", "customer"),
+    (["comment_id", "reviewer_name", "review_text"], "review_text", "reviewer_name"),
+    (["comment_id", "member_id", "comments"], "comments", "member_id"),
+    (["id", "account", "remarks"], "remarks", "account"),
+    (["nickname", "opinion"], "opinion", "nickname"),
+    (["customer_name", "description"], "description", "customer_name"),
+    (["question", "answer"], "answer", None),
+    (["日期", "用户名", "评论"], "评论", "用户名"),
+    (["昵称", "留言"], "留言", "昵称"),
+    (["会员", "反馈"], "反馈", "会员"),
+    (["客户", "评价"], "评价", "客户"),
+    (["用户id", "意见", "备注"], "意见", "用户id"),
+    (["用户", "内容"], "内容", "用户"),
+    (["survey_response", "account_id"], "survey_response", "account_id"),
+    (["message_id", "customer_message"], "customer_message", None),
+])
+def test_common_text_and_user_column_names(columns, text, user):
+    plan = plan_columns(columns, "x.csv")
+    assert (plan.text, plan.user) == (text, user)
