@@ -82,6 +82,10 @@ class IngestSummary:
     #: where the seconds went: reading and preparing rows, duplicate lookups, embedding,
     #: Chroma writes (the rest is bookkeeping)
     timings: Counter = field(default_factory=Counter)
+    #: per file, the columns chosen: {"text", "id", "user", "metadata": [...]}
+    columns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: files read without a user column (per-user counts will be missing for them)
+    no_user_column: list[str] = field(default_factory=list)
 
     def balanced(self) -> bool:
         return self.read == (self.added + self.updated + self.unchanged + self.duplicates
@@ -96,7 +100,8 @@ class IngestSummary:
                 "redactions": dict(self.redactions),
                 "languages": dict(self.languages.most_common()),
                 "seconds": round(self.seconds, 2),
-                "timings": {k: round(v, 2) for k, v in self.timings.items()}}
+                "timings": {k: round(v, 2) for k, v in self.timings.items()},
+                "columns": self.columns, "no_user_column": self.no_user_column}
 
 
 def open_inputs(paths: Sequence[str | Path], options: IngestOptions
@@ -161,6 +166,9 @@ class Ingestor:
         started = time.perf_counter()
         for f, plan in inputs:
             self.summary.files.append(str(f.path))
+            self.summary.columns[str(f.path)] = plan.describe(f.columns)
+            if plan.user is None:
+                self.summary.no_user_column.append(str(f.path))
             self._ingest_file(f, plan)
         self.summary.seconds = time.perf_counter() - started
         return self.summary
