@@ -328,3 +328,16 @@ def test_common_column_names_are_detected_and_reported(tmp_path, store, hash_emb
     assert {m["user"] for m in metas if "user" in m} == {"Ann Lee", "Bo Chen"}
     assert all({"meta_date", "meta_city", "meta_rating"} <= set(m) for m in metas
                if m.get("source") == "survey.csv")
+
+
+def test_phone_regions_option_reaches_redaction_and_is_checked(tmp_path, store, hash_embedder):
+    from vectorstore.errors import InputError
+
+    p = write_csv(tmp_path / "r.csv", [["ruf an: 030 12345678", "u1", "5"]])
+    ingest(store, hash_embedder, [p], phone_regions=("US",))
+    assert "030 12345678" in store.get(include=["documents"])["documents"][0]
+    store.drop()
+    s, _ = ingest(store, hash_embedder, [p], phone_regions=("de", "US"))
+    assert store.get(include=["documents"])["documents"][0] == "ruf an: <PHONE>"
+    with pytest.raises(InputError, match=r"phone region 'XX'.*ingest\.phone_regions"):
+        ingest(store, hash_embedder, [p], phone_regions=("XX",))
