@@ -337,7 +337,7 @@ def test_phone_regions_option_reaches_redaction_and_is_checked(tmp_path, store, 
     ingest(store, hash_embedder, [p], phone_regions=("US",))
     assert "030 12345678" in store.get(include=["documents"])["documents"][0]
     store.drop()
-    s, _ = ingest(store, hash_embedder, [p], phone_regions=("de", "US"))
+    ingest(store, hash_embedder, [p], phone_regions=("de", "US"))
     assert store.get(include=["documents"])["documents"][0] == "ruf an: <PHONE>"
     with pytest.raises(InputError, match=r"phone region 'XX'.*ingest\.phone_regions"):
         ingest(store, hash_embedder, [p], phone_regions=("XX",))

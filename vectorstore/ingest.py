@@ -37,6 +37,7 @@ from .injection import FLAG_INSTRUCTION, FLAG_KEY, reads_as_instruction
 from .prepare import Candidate, ColumnPlan, RowPreparer, plan_columns
 from .readers import InputFile, Row
 from .records import META_PREFIX, content, is_first, rec, with_rec
+from .redact import DEFAULT_PHONE_REGIONS, check_regions
 from .store import ChromaStore
 from .tokens import TokenCounter
 
@@ -61,6 +62,9 @@ class IngestOptions:
     #: longer texts are rejected before cleaning, so one huge row cannot take the machine
     #: (a 5 MB line became 2,367 records and took 2 GB of memory); ``--max-text-chars``
     max_text_chars: int = 100_000
+    #: countries whose national phone formats redaction reads (ISO 3166 codes; the
+    #: application layer's ``ingest.phone_regions``); international formats always are
+    phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS
 
 
 @dataclass
@@ -113,6 +117,10 @@ def open_inputs(paths: Sequence[str | Path], options: IngestOptions
     """
     if options.source and len(paths) > 1:
         raise InputError("--source names one input; pass one path with it")
+    try:
+        options.phone_regions = check_regions(tuple(options.phone_regions))
+    except ValueError as exc:
+        raise InputError(f"{exc} (in ingest.phone_regions)") from None
     opened = []
     try:
         for p in paths:
@@ -177,7 +185,8 @@ class Ingestor:
     def _ingest_file(self, f: InputFile, plan: ColumnPlan) -> None:
         source = source_name(f.path, self.options)
         prep = RowPreparer(plan, self.options.redact, self.key, coerce_numbers=f.kind == "csv",
-                           max_text_chars=self.options.max_text_chars)
+                           max_text_chars=self.options.max_text_chars,
+                           phone_regions=self.options.phone_regions)
         state = _FileState(source=source, by_id=plan.id is not None)
         rows = f.rows()
         while True:

@@ -13,7 +13,7 @@ from .clean import clean_text, text_hash
 from .errors import InputError
 from .language import detect_language
 from .readers import Row, has_undecodable
-from .redact import looks_like_contact, pseudonymize, redact
+from .redact import DEFAULT_PHONE_REGIONS, looks_like_contact, pseudonymize, redact
 
 # In order of preference: when several columns match, the earliest name wins (a free-text
 # "feedback" over a side "notes" or "description" field).
@@ -166,9 +166,11 @@ class RowPreparer:
     """Clean, validate and redact rows according to a :class:`ColumnPlan`."""
 
     def __init__(self, plan: ColumnPlan, redact_pii: bool, pseudonym_key: bytes,
-                 coerce_numbers: bool = False, max_text_chars: int | None = None):
+                 coerce_numbers: bool = False, max_text_chars: int | None = None,
+                 phone_regions: tuple[str, ...] = DEFAULT_PHONE_REGIONS):
         self.plan = plan
         self.max_text_chars = max_text_chars
+        self.phone_regions = phone_regions
         self.coerce_numbers = coerce_numbers  # CSV/TSV cells are all strings
         self.redact_pii = redact_pii
         self.key = pseudonym_key
@@ -200,7 +202,7 @@ class RowPreparer:
             return "empty text after cleaning"
         counts: Counter = Counter()
         if self.redact_pii:
-            r = redact(text)
+            r = redact(text, self.phone_regions)
             text, counts = r.text, r.counts
         id_value = None
         if self.plan.id:
@@ -214,7 +216,7 @@ class RowPreparer:
         if self.plan.user:
             user = _as_text(fields.get(self.plan.user))
             user = clean_text(user) if user else None
-            if user and self.redact_pii and looks_like_contact(user):
+            if user and self.redact_pii and looks_like_contact(user, self.phone_regions):
                 user = pseudonymize(user, self.key)
                 counts["user_id"] += 1
         meta = self._meta(fields, counts)
@@ -240,7 +242,7 @@ class RowPreparer:
             if isinstance(value, str):
                 value = clean_text(value)[:MAX_META_CHARS]
                 if self.redact_pii:
-                    r = redact(value)
+                    r = redact(value, self.phone_regions)
                     value = r.text
                     counts.update(r.counts)
                 if not value:
