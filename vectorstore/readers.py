@@ -149,13 +149,16 @@ class InputFile:
         self._dialect: Any = None
         self._header_lines = 0
         self._pending: deque = deque()
-        getattr(self, f"_open_{self.kind}")()
-        self._rows = getattr(self, f"_rows_{self.kind}")()
-        self._first = next(self._rows, None)
-        if self._first is None:
-            self.close()
-            raise InputError(f"{self.path}: {_NO_ROWS.get(self.kind, 'the file has no rows')}; "
-                             "nothing to ingest")
+        try:
+            getattr(self, f"_open_{self.kind}")()
+            self._rows = getattr(self, f"_rows_{self.kind}")()
+            self._first = next(self._rows, None)
+            if self._first is None:
+                raise InputError(f"{self.path}: {_NO_ROWS.get(self.kind, 'the file has no rows')}"
+                                 "; nothing to ingest")
+        except InputError:
+            self.close()  # a file that cannot be used is not left open
+            raise
 
     # -- progress ---------------------------------------------------------------------------
     @property
