@@ -3,7 +3,7 @@
 International numbers (``+44 …``, ``0044 …``) are read whatever the regions. A number in
 national format (``030 12345678``) is only a number *in some country*, so the caller names
 the countries whose national formats to read (``phone_regions``); each costs one pass of
-the matcher over texts that hold enough digits.
+the matcher over every run of digits long enough to be a phone number.
 
 The matcher runs with ``Leniency.POSSIBLE`` (a plausible length for the country); a
 candidate is kept when it is written like a phone number: with an international prefix;
