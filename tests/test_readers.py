@@ -202,3 +202,55 @@ def test_reading_streams_with_bounded_memory(tmp_path):
     rows, rss_mb = int(out[0]), int(out[1])
     assert rows == 480000 and size_mb > 30
     assert rss_mb < 100, f"reading a {size_mb:.0f} MB file used {rss_mb} MB"
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("h.csv", "text,user\n", "has a header but no rows"),
+    ("h.tsv", "text\tuser\n\n\n", "has a header but no rows"),
+    ("e.json", "[]", "empty JSON array"),
+    ("e2.json", " [ \n ]\n", "empty JSON array"),
+    ("e.jsonl", "\n\n  \n", "has no rows"),
+    ("e.txt", "\n \n", "has no rows"),
+])
+def test_files_without_rows_are_input_errors(tmp_path, name, content, message):
+    p = tmp_path / name
+    p.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as e:
+        InputFile(p)
+    assert message in str(e.value) and name in str(e.value)
+
+
+def test_parquet_without_rows_is_an_input_error(tmp_path):
+    p = tmp_path / "e.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), p)
+    with pytest.raises(InputError, match=r"e\.parquet.*has columns but no rows"):
+        InputFile(p)
+
+
+def test_the_first_row_is_not_lost_by_the_check_for_rows(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("text\n\nfirst\nsecond\n", encoding="utf-8")
+    _, rs = rows(p)
+    assert [(r.row, r.fields["text"]) for r in rs] == [(3, "first"), (4, "second")]
+
+
+@pytest.mark.parametrize("columns, text, user", [
+    (["date", "customer", "city", "rating", "feedback"], "feedback", "customer"),
+    (["comment_id", "reviewer_name", "review_text"], "review_text", "reviewer_name"),
+    (["comment_id", "member_id", "comments"], "comments", "member_id"),
+    (["id", "account", "remarks"], "remarks", "account"),
+    (["nickname", "opinion"], "opinion", "nickname"),
+    (["customer_name", "description"], "description", "customer_name"),
+    (["question", "answer"], "answer", None),
+    (["日期", "用户名", "评论"], "评论", "用户名"),
+    (["昵称", "留言"], "留言", "昵称"),
+    (["会员", "反馈"], "反馈", "会员"),
+    (["客户", "评价"], "评价", "客户"),
+    (["用户id", "意见", "备注"], "意见", "用户id"),
+    (["用户", "内容"], "内容", "用户"),
+    (["survey_response", "account_id"], "survey_response", "account_id"),
+    (["message_id", "customer_message"], "customer_message", None),
+])
+def test_common_text_and_user_column_names(columns, text, user):
+    plan = plan_columns(columns, "x.csv")
+    assert (plan.text, plan.user) == (text, user)

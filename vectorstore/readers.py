@@ -26,6 +26,10 @@ csv.field_size_limit(16 * 1024 * 1024)
 FORMATS = {".csv": "csv", ".tsv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json",
            ".parquet": "parquet", ".txt": "txt"}
 DIR_SUFFIXES = {".txt", ".md"}
+_NO_ROWS = {"csv": "the file has a header but no rows", "json": "the file holds an empty JSON "
+            "array (no rows)", "jsonl": "the file has no rows (only blank lines)",
+            "txt": "the file has no rows (only blank lines)",
+            "parquet": "the file has columns but no rows"}
 
 
 @dataclass
@@ -123,7 +127,8 @@ class InputFile:
     """One input path (a file or a directory of .txt/.md files), opened for streaming.
 
     ``columns`` is known after opening (for a CSV: the header), so column errors are raised
-    before any row is read. Iterate :meth:`rows` once.
+    before any row is read, and so is a file without rows: the first row is read ahead
+    when the file is opened. Iterate :meth:`rows` once.
     """
 
     def __init__(self, path: str | Path, encoding: str = "auto"):
@@ -144,7 +149,16 @@ class InputFile:
         self._dialect: Any = None
         self._header_lines = 0
         self._pending: deque = deque()
-        getattr(self, f"_open_{self.kind}")()
+        try:
+            getattr(self, f"_open_{self.kind}")()
+            self._rows = getattr(self, f"_rows_{self.kind}")()
+            self._first = next(self._rows, None)
+            if self._first is None:
+                raise InputError(f"{self.path}: {_NO_ROWS.get(self.kind, 'the file has no rows')}"
+                                 "; nothing to ingest")
+        except InputError:
+            self.close()  # a file that cannot be used is not left open
+            raise
 
     # -- progress ---------------------------------------------------------------------------
     @property
@@ -167,7 +181,10 @@ class InputFile:
 
     def rows(self) -> Iterator[Row]:
         try:
-            yield from getattr(self, f"_rows_{self.kind}")()
+            if self._first is not None:
+                first, self._first = self._first, None
+                yield first
+                yield from self._rows
         finally:
             self.close()
 
@@ -262,8 +279,10 @@ class InputFile:
     # -- JSON Lines --------------------------------------------------------------------------
     def _open_jsonl(self) -> None:
         self._opened = _Opened(self.path, self.encoding)
-        self.columns = _columns_from_sample(
-            _json_lines_sample(self._opened.sample), self.path)
+        sample = self._opened.sample
+        if not sample.strip() and self._opened.size <= SAMPLE_BYTES:
+            raise InputError(f"{self.path}: {_NO_ROWS['jsonl']}; nothing to ingest")
+        self.columns = _columns_from_sample(_json_lines_sample(sample), self.path)
 
     def _rows_jsonl(self) -> Iterator[Row]:
         for n, line in enumerate(self._opened.text, start=1):
@@ -278,6 +297,8 @@ class InputFile:
         if not head.startswith("["):
             raise InputError(f"{self.path}: a .json file must hold an array of objects "
                              "(use .jsonl for one object per line)")
+        if head[1:].lstrip(" \t\r\n").startswith("]"):
+            raise InputError(f"{self.path}: {_NO_ROWS['json']}; nothing to ingest")
         self.columns = _columns_from_sample(_json_array_sample(head), self.path)
 
     def _rows_json(self) -> Iterator[Row]:

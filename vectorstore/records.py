@@ -5,7 +5,8 @@ Flat keys, which filters use: ``source``, ``text_hash`` (on a text's first recor
 columns) and, after segmentation, ``segment_id`` / ``parent_id``.
 
 Bookkeeping nobody filters on is packed into one JSON string, ``rec``: ``row``, ``row_key``,
-``dup_keys``, ``dup_count``, ``chars``, ``ingested_at``, ``chunk_index``, ``chunk_count``.
+``dups`` (per-source duplicate entries, see :mod:`vectorstore.duplicates`), ``dup_count``,
+``dup_more``, ``chars``, ``ingested_at``, ``chunk_index``, ``chunk_count``.
 Chroma indexes every metadata key on write, so packing keeps ingestion fast (measured in
 ``benchmarks/ingest.py``).
 """

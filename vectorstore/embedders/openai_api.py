@@ -14,7 +14,14 @@ DIMENSIONS = {"text-embedding-3-small": 1536, "text-embedding-3-large": 3072,
 
 
 class OpenAIEmbedder(BatchEmbedder):
-    """Batched calls with the client's own retries (429/5xx/timeouts, exponential backoff)."""
+    """Batched calls with the client's own retries (429/5xx/timeouts, exponential backoff).
+
+    ``dim`` is known from :data:`DIMENSIONS` for OpenAI's models; for any other model
+    (an OpenAI-compatible server) it is learnt from the first embedding call, and asking for
+    it before any call embeds one probe string, so a collection is never described as 0-d.
+    """
+
+    PROBE = "dimension probe"
 
     def __init__(self, model: str = "text-embedding-3-small", api_key: str | None = None,
                  base_url: str | None = None, batch_size: int = 256, max_retries: int = 5,
@@ -32,7 +39,13 @@ class OpenAIEmbedder(BatchEmbedder):
         self.model = model
         self.batch_size = batch_size
         self.model_id = f"openai:{model}"
-        self.dim = DIMENSIONS.get(model, 0)
+        self._dim = DIMENSIONS.get(model, 0)
+
+    @property
+    def dim(self) -> int:
+        if not self._dim:
+            self.embed_batch([self.PROBE])
+        return self._dim
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
         rows: list[list[float]] = []
@@ -44,5 +57,6 @@ class OpenAIEmbedder(BatchEmbedder):
                 raise PersonaError(f"embedding request failed after retries: {exc}") from None
             rows.extend(item.embedding for item in sorted(res.data, key=lambda d: d.index))
         vectors = np.asarray(rows, dtype=np.float32)
-        self.dim = vectors.shape[1]
+        if vectors.ndim == 2 and vectors.shape[1]:
+            self._dim = vectors.shape[1]
         return vectors
