@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from vectorstore.errors import InputError
+from vectorstore.redact import DEFAULT_PHONE_REGIONS
 
 CONFIG_FILE = "persona.toml"
 DEFAULT_WORKSPACE = Path(".persona")
@@ -59,6 +60,11 @@ class IngestConfig(_Section):
     chunk_tokens: int = Field(512, ge=16)
     redact: bool = True
     block_rows: int = Field(2048, ge=1)
+    max_text_chars: int = Field(100_000, ge=100, description="longer rows are rejected")
+    phone_regions: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_PHONE_REGIONS),
+        description="countries whose national phone formats are redacted (ISO 3166 codes); "
+                    "international formats (+44 …) always are")
 
 
 class PersonaConfig(_Section):

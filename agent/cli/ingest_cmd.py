@@ -61,6 +61,9 @@ Source = Annotated[str | None, typer.Option(
     "--source", help="Name the source (default: the file name); keeps ids stable when "
                      "dated exports are re-ingested.", show_default=False)]
 Strict = Annotated[bool, typer.Option("--strict", help="Exit 3 when any row was rejected.")]
+MaxTextChars = Annotated[int | None, typer.Option(
+    "--max-text-chars", min=100, help="Reject rows whose text is longer than this "
+    "[default: 100,000].", show_default=False)]
 
 
 def _project(a: AppContext, embedder: str | None, embedding_model: str | None):
@@ -74,6 +77,11 @@ def _project(a: AppContext, embedder: str | None, embedding_model: str | None):
 def print_ingest(app: AppContext, r: IngestResult) -> None:
     c = app.human
     c.print(f"ingest {', '.join(r.files)} → collection {r.collection}")
+    for file, cols in r.columns.items():
+        meta = ", ".join(cols.get("metadata") or []) or "none"
+        c.print(f"  columns of {Path(file).name}: text {cols.get('text')!r}, id "
+                f"{cols.get('id') or '(hash of source and text)'}, user "
+                f"{cols.get('user') or '(none)'}; metadata: {meta}")
     c.print(f"  read {r.read}: added {r.added}, updated {r.updated}, unchanged "
             f"{r.unchanged}, duplicates {r.duplicates}, rejected {r.rejected}")
     c.print(f"  records in collection: {r.records} (written {r.records_written}, "
@@ -94,6 +102,9 @@ def print_ingest(app: AppContext, r: IngestResult) -> None:
     c.print(f"  embedder {r.embedder}, {r.seconds} s" + (f" ({parts})" if parts else ""))
     if r.rejects_file:
         c.print(f"  {r.rejected} rejected rows listed in {r.rejects_file}")
+    if r.no_user_column:
+        c.print(f"  warning: no user column found in {', '.join(Path(f).name for f in r.no_user_column)}"
+                "; users cannot be counted (pass --user-col NAME)")
     if r.warning:
         c.print(f"  warning: {r.warning}")
 
@@ -105,13 +116,14 @@ def register(app: typer.Typer) -> None:
                chunk_tokens: ChunkTokens = None, embedder: Embedder = None,
                embedding_model: EmbeddingModel = None, redact: Redact = None, sync: Sync = False,
                encoding: Encoding = "auto", source: Source = None, strict: Strict = False,
-               json_output: JsonFlag = False) -> None:
+               max_text_chars: MaxTextChars = None, json_output: JsonFlag = False) -> None:
         """Read user texts into the vector store: clean, redact PII, dedupe, chunk, embed."""
         a = get_ctx(ctx, json_output)
         project = _project(a, embedder, embedding_model)
         opts = project.ingest_options(text_col=text_col, id_col=id_col, user_col=user_col,
                                       meta_cols=meta_cols, chunk_tokens=chunk_tokens,
-                                      redact=redact, sync=sync, encoding=encoding, source=source)
+                                      redact=redact, sync=sync, encoding=encoding, source=source,
+                                      max_text_chars=max_text_chars)
         result = project.ingest(paths, opts)
         print_ingest(a, result)
         a.emit(result)
@@ -123,7 +135,8 @@ def register(app: typer.Typer) -> None:
             user_col: UserCol = None, meta_cols: MetaCols = None,
             chunk_tokens: ChunkTokens = None, embedder: Embedder = None,
             embedding_model: EmbeddingModel = None, redact: Redact = None,
-            encoding: Encoding = "auto", level: LevelOpt = None,
+            encoding: Encoding = "auto", max_text_chars: MaxTextChars = None,
+            level: LevelOpt = None,
             min_persona_size: MinPersona = None, min_support: MinSupport = None,
             language: Language = None, interview: Interview = None,
             concurrency: Concurrency = None, no_cache: NoCache = False,
@@ -137,7 +150,8 @@ def register(app: typer.Typer) -> None:
         project = _project(a, embedder, embedding_model)
         opts = project.ingest_options(text_col=text_col, id_col=id_col, user_col=user_col,
                                       meta_cols=meta_cols, chunk_tokens=chunk_tokens,
-                                      redact=redact, encoding=encoding)
+                                      redact=redact, encoding=encoding,
+                                      max_text_chars=max_text_chars)
         gen = project.generate_options(
             level=parse_level(a, level), min_persona_size=min_persona_size,
             min_support=min_support, language=language, interview=interview,

@@ -54,16 +54,23 @@ def ingest(project: Project, paths: list[Path], options: IngestOptions) -> Inges
                               rejects_file=str(ws.rejects_path) if summary.rejected else None)
         uncovered = {lang: n for lang, n in summary.languages.items() if not emb.covers(lang)}
         if summary.added and sum(uncovered.values()) > summary.added / 2:
-            langs = ", ".join(sorted(uncovered))
-            result.warning = (f"most new texts are in {langs}, which {emb.model_id} does not "
-                              "cover; segments will be poor. Use a new collection with "
-                              "--embedder multilingual (--collection NEW, or `persona reset`)")
+            result.warning = language_warning(sorted(uncovered), emb.model_id, kind)
             log.warning(result.warning)
         ws.record_stage("ingest", files=result.files, read=summary.read, added=summary.added,
                         updated=summary.updated, records=result.records)
         if summary.added or summary.updated or summary.records_deleted:
             ws.mark_stale(DOWNSTREAM, "records were added, changed or removed by ingest")
     return result
+
+
+def language_warning(languages: list[str], model_id: str, kind: str) -> str:
+    """What to do when most new texts are in languages the collection's embedder does not
+    cover: never the advice to use the embedder already in use."""
+    better = ("--embedder openai --embedding-model NAME (any OpenAI-compatible multilingual "
+              "model)" if kind == "multilingual" else "--embedder multilingual")
+    return (f"most new texts are in {', '.join(languages)}, which {model_id} does not cover; "
+            f"segments will be poor. Use a new collection with {better} (--collection NEW, or "
+            "`persona reset`)")
 
 
 class RejectLog:

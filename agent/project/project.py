@@ -80,13 +80,16 @@ class Project:
                        user_col: str | None = None, meta_cols: str | None = None,
                        chunk_tokens: int | None = None, redact: bool | None = None,
                        sync: bool = False, encoding: str = "auto",
-                       source: str | None = None) -> IngestOptions:
+                       source: str | None = None,
+                       max_text_chars: int | None = None) -> IngestOptions:
         cfg = self.settings.ingest
         metas = [m.strip() for m in meta_cols.split(",") if m.strip()] if meta_cols else None
         return IngestOptions(text_col=text_col, id_col=id_col, user_col=user_col,
                              meta_cols=metas, chunk_tokens=chunk_tokens or cfg.chunk_tokens,
                              redact=cfg.redact if redact is None else redact, sync=sync,
-                             encoding=encoding, source=source, block_rows=cfg.block_rows)
+                             encoding=encoding, source=source, block_rows=cfg.block_rows,
+                             max_text_chars=max_text_chars or cfg.max_text_chars,
+                             phone_regions=tuple(cfg.phone_regions))
 
     def generate_options(self, **overrides: Any) -> GenerateOptions:
         """The settings' ``persona`` section with ``overrides`` (None values are ignored)."""

@@ -39,6 +39,10 @@ class IngestResult(_Result):
     records: int = 0
     rejects_file: str | None = None
     warning: str | None = None
+    #: per file, the columns used: {"text", "id", "user", "metadata": [...]}
+    columns: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    #: files in which no user column was found (users then cannot be counted)
+    no_user_column: list[str] = Field(default_factory=list)
 
 
 class SegmentResult(SegmentationRun):
