@@ -4,7 +4,8 @@ Layout::
 
     <workspace>/persona.toml     configuration (optional)
     <workspace>/chroma/          the embedded Chroma store (unless --chroma-url)
-    <workspace>/state.json       which stages ran, when, and what is stale
+    <workspace>/state.json       which stages ran, when, and what is stale; the pinned store
+                                 identity and the remembered LLM endpoint
     <workspace>/rejects.jsonl    rows the last ingest rejected (file, row, reason)
     <workspace>/logs/            logs, with PII and API keys redacted
     <workspace>/secret.key       key for user-id pseudonyms (created on first use, 0600)
@@ -25,6 +26,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from vectorstore.errors import PersonaError
 
@@ -47,6 +50,38 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+class StoreIdentity(BaseModel):
+    """Where a workspace's records live, pinned on its first ingest (``state.json`` "store")."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    chroma_url: str | None = Field(None, description="Chroma server; None: the embedded store")
+    collection: str
+    embedder: str | None = Field(None, description="model id the collection was built with")
+    embedder_kind: str | None = None
+    embedder_model: str | None = None
+    embedding_dim: int | None = None
+    pinned_at: str | None = Field(default_factory=lambda: _now())
+
+    def where(self) -> str:
+        """The store in words: "the Chroma server at URL" or "the embedded store"."""
+        return (f"the Chroma server at {self.chroma_url}" if self.chroma_url
+                else "the embedded store")
+
+
+class LLMEndpoint(BaseModel):
+    """The model endpoint a workspace remembers as its default (``state.json`` "llm")."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    provider: str | None = None
+    base_url: str | None = None
+    model: str | None = None
+
+    def values(self) -> dict[str, str]:
+        return self.model_dump(exclude_none=True)
 
 
 class Workspace:
@@ -119,6 +154,36 @@ class Workspace:
             if stage in ran:
                 state.setdefault("stale", {})[stage] = {"at": _now(), "reason": reason}
         atomic_write(self.state_path, json.dumps(state, indent=2, ensure_ascii=False))
+
+    def _update_state(self, **values: Any) -> None:
+        state = self.read_state()
+        state.update(values)
+        atomic_write(self.state_path, json.dumps(state, indent=2, ensure_ascii=False))
+
+    # -- what the workspace remembers -------------------------------------------------------------
+    def pinned_store(self) -> StoreIdentity | None:
+        """The store identity pinned on the first ingest, or None (new, or older workspace)."""
+        return self._remembered("store", StoreIdentity)
+
+    def pin_store(self, identity: StoreIdentity) -> None:
+        self._update_state(store=identity.model_dump(), collection=identity.collection)
+
+    def llm_endpoint(self) -> LLMEndpoint | None:
+        """The LLM endpoint the last command that named one used, or None."""
+        return self._remembered("llm", LLMEndpoint)
+
+    def remember_llm(self, endpoint: LLMEndpoint) -> None:
+        self._update_state(llm={**endpoint.values(), "at": _now()})
+
+    def _remembered(self, key: str, model: type[BaseModel]) -> Any:
+        value = self.read_state().get(key)
+        if not value:
+            return None
+        try:
+            return model.model_validate(value)
+        except ValidationError:
+            raise PersonaError(f"{self.state_path} is damaged ({key!r}); delete it or run "
+                               "`persona reset`") from None
 
     # -- secrets ----------------------------------------------------------------------------------
     def pseudonym_key(self, configured: str | None = None) -> bytes:

@@ -72,7 +72,7 @@ def test_embedder_mismatch_is_a_clear_error(tmp_path, cli, workspace):
     assert cli("-w", workspace, "ingest", p, "--embedder", "minilm").code == 0
     r = cli("-w", workspace, "ingest", p, "--embedder", "multilingual")
     assert r.code == 2
-    assert "was built with minilm" in r.stderr and "--collection" in r.stderr
+    assert "embedder minilm" in r.stderr and "-w NEW_DIR" in r.stderr
 
 
 def test_forget_user_and_source(tmp_path, cli, workspace):

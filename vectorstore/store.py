@@ -108,6 +108,16 @@ class ChromaStore:
             self._call(self._client.delete_collection, self.name)
         self._collection = None
 
+    def close(self) -> None:
+        """Release the client. An embedded store's directory may be deleted only after this:
+        Chroma keeps one open system per path and process, which would go on writing to the
+        deleted files."""
+        try:
+            self._client.close()
+        except Exception as exc:  # closing is best effort (e.g. a server that went away)
+            log.debug("closing the Chroma client failed: %s", exc)
+        self._collection = None
+
     # -- records --------------------------------------------------------------------------------
     def count(self) -> int:
         if not self.exists():

@@ -45,9 +45,10 @@ class AppContext:
         sys.stdout.flush()
 
     # -- the application layer --------------------------------------------------------------------
-    def project(self, **overrides: Any) -> Project:
+    def project(self, check_pins: bool = True, **overrides: Any) -> Project:
         """The Project for the global options (plus a command's setting ``overrides``)."""
-        if self._project is None or overrides:
+        if self._project is None or overrides or not check_pins:
             settings = load_settings(self.workspace, chroma=self.chroma, **overrides)
-            self._project = build_project(settings, ConsoleReporter(self.err, self.verbose))
+            self._project = build_project(settings, ConsoleReporter(self.err, self.verbose),
+                                          check_pins=check_pins)
         return self._project

@@ -43,9 +43,10 @@ def register(app: typer.Typer) -> None:
               json_output: JsonFlag = False) -> None:
         """Empty the workspace and its collection (keeps persona.toml)."""
         a = get_ctx(ctx, json_output)
-        project = a.project()
+        project = a.project(check_pins=False)  # empties the store the workspace pinned
+        store = project.settings.chroma.url or "the embedded store"
         target = (f"workspace {project.workspace.root} and collection "
-                  f"{project.providers.collection_name}")
+                  f"{project.providers.collection_name} ({store})")
         if not yes:
             if not sys.stdin.isatty():
                 raise InputError(f"reset would delete {target}; pass --yes to confirm")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from agent.project.pins import describe
 from agent.project.results import StatusResult
 
 from .app import JsonFlag, get_ctx
@@ -14,6 +15,12 @@ def print_status(app: AppContext, s: StatusResult) -> None:
     c = app.human
     c.print(f"workspace {s.workspace}  collection {s.collection}"
             f"  store {s.store or '(none yet)'}")
+    if s.pinned:
+        c.print(f"  pinned on the first ingest ({s.pinned.pinned_at}): {describe(s.pinned)}; "
+                "commands use it without flags (another store needs a new workspace: -w DIR)")
+    if s.llm and s.llm.values():
+        c.print("  LLM endpoint remembered: " + ", ".join(f"{k} {v}" for k, v in
+                                                       s.llm.values().items()))
     if not s.records:
         c.print("  no records yet: run `persona ingest FILE`")
     else:

@@ -24,7 +24,8 @@ DERIVED = ["segment", "generate", "deck"]
 
 def status(project: Project) -> StatusResult:
     ws = project.workspace
-    store = project.providers.store() if (ws.root.exists() or project.settings.chroma.url) \
+    # Only look: an embedded store that is not there yet is not created by asking.
+    store = project.providers.store() if (ws.chroma_path.exists() or project.settings.chroma.url) \
         else None
     info = store.info() if store else {}
     languages: Counter = Counter()
@@ -50,7 +51,8 @@ def status(project: Project) -> StatusResult:
         chunks=chunks, embedder=info.get("embedder"), embedding_dim=info.get("embedding_dim"),
         languages=dict(languages.most_common()), users=len(users),
         sources=dict(sources.most_common()), stages=state.get("stages", {}),
-        stale=state.get("stale", {}), segmentation=_segmentation_summary(project))
+        stale=state.get("stale", {}), segmentation=_segmentation_summary(project),
+        pinned=ws.pinned_store(), llm=ws.llm_endpoint())
 
 
 def _segmentation_summary(project: Project) -> SegmentationSummary | None:

@@ -56,6 +56,7 @@ def ingest(project: Project, paths: list[Path], options: IngestOptions) -> Inges
         if summary.added and sum(uncovered.values()) > summary.added / 2:
             result.warning = language_warning(sorted(uncovered), emb.model_id, kind)
             log.warning(result.warning)
+        p.pin_store()
         ws.record_stage("ingest", files=result.files, read=summary.read, added=summary.added,
                         updated=summary.updated, records=result.records)
         if summary.added or summary.updated or summary.records_deleted:
@@ -69,8 +70,8 @@ def language_warning(languages: list[str], model_id: str, kind: str) -> str:
     better = ("--embedder openai --embedding-model NAME (any OpenAI-compatible multilingual "
               "model)" if kind == "multilingual" else "--embedder multilingual")
     return (f"most new texts are in {', '.join(languages)}, which {model_id} does not cover; "
-            f"segments will be poor. Use a new collection with {better} (--collection NEW, or "
-            "`persona reset`)")
+            f"segments will be poor. Start a new workspace with {better} (-w NEW_DIR, or "
+            "`persona reset` first)")
 
 
 class RejectLog:

@@ -25,6 +25,7 @@ from vectorstore.ingest import IngestOptions
 from vectorstore.segment.artifact import Level
 
 from . import data, evaluate, generate, ingest, segment
+from .pins import apply_pins
 from .progress import Quiet, Reporter
 from .providers import Providers
 from .results import (
@@ -61,8 +62,7 @@ class Project:
         settings = self.settings.model_copy(deep=True)
         settings.workspace = root
         settings.chroma.collection = None
-        return Project(settings, Providers(settings, Workspace(root), llm=self.providers.llm),
-                       self.reporter)
+        return build_project(settings, self.reporter, llm=self.providers.llm)
 
     # -- workspace ----------------------------------------------------------------------------------
     def open_workspace(self) -> Workspace:
@@ -196,13 +196,18 @@ def raise_no_segments():
 
 
 def build_project(settings: Settings, reporter: Reporter | None = None, *,
-                  llm: Callable[[], Any] | None = None) -> Project:
+                  llm: Callable[[], Any] | None = None, check_pins: bool = True) -> Project:
     """The composition root: a :class:`Project` for ``settings``.
 
+    The workspace's pinned store identity and remembered LLM endpoint are applied here
+    (:mod:`.pins`): a setting that contradicts the pinned store raises an ``InputError``
+    unless ``check_pins`` is false (``persona reset``, which empties the pinned store).
     ``llm`` replaces the configured model with a ready one (a function returning an
     ``agent.persona.generate.LLMContext``), for tests and benchmarks of control flow.
     """
     if settings.llm.api_key:
         register_secret(settings.llm.api_key.get_secret_value())
     workspace = Workspace(settings.workspace)
-    return Project(settings, Providers(settings, workspace, llm=llm), reporter or Quiet())
+    settings, endpoint = apply_pins(settings, workspace, check=check_pins)
+    providers = Providers(settings, workspace, llm=llm, endpoint=endpoint)
+    return Project(settings, providers, reporter or Quiet())

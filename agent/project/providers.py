@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agent.config import Settings
-from agent.workspace import Workspace
+from agent.workspace import LLMEndpoint, StoreIdentity, Workspace
 from vectorstore.embedders.base import BatchEmbedder
 from vectorstore.errors import EmbedderMismatch, InputError
 from vectorstore.language import language_mix, non_english_share
@@ -29,11 +29,39 @@ class Providers:
     """Builds, once, what the stages use: the Chroma store, embedders, the model runtime."""
 
     def __init__(self, settings: Settings, workspace: Workspace,
-                 store: ChromaStore | None = None, llm: Callable[[], Any] | None = None):
+                 store: ChromaStore | None = None, llm: Callable[[], Any] | None = None,
+                 endpoint: LLMEndpoint | None = None):
         self.settings = settings
         self.workspace = workspace
         self._store = store
         self.llm = llm   # a ready persona model (tests, benchmarks); None: from the settings
+        self._endpoint = endpoint  # the LLM endpoint this command named, to remember
+
+    # -- what the workspace remembers -------------------------------------------------------------
+    def pin_store(self) -> StoreIdentity | None:
+        """Pin the store identity once the collection holds records (the first ingest, or
+        the first command on a workspace made before pinning existed)."""
+        pinned = self.workspace.pinned_store()
+        if pinned is not None and pinned.embedder:
+            return pinned
+        info = self.store().info()
+        if not info.get("embedder_kind"):
+            return pinned
+        identity = StoreIdentity(chroma_url=self.settings.chroma.url,
+                                 collection=self.collection_name, embedder=info.get("embedder"),
+                                 embedder_kind=info.get("embedder_kind"),
+                                 embedder_model=info.get("embedder_model") or None,
+                                 embedding_dim=info.get("embedding_dim"))
+        self.workspace.pin_store(identity)
+        return identity
+
+    def remember_llm(self) -> None:
+        """Remember the LLM endpoint this command named as the workspace's default."""
+        if self._endpoint is None or not self.workspace.root.is_dir():
+            return
+        known = self.workspace.llm_endpoint()
+        if known is None or known.values() != self._endpoint.values():
+            self.workspace.remember_llm(self._endpoint)
 
     # -- store ------------------------------------------------------------------------------------
     @property
@@ -48,7 +76,9 @@ class Providers:
         return self._store
 
     def forget_store(self) -> None:
-        """Drop the cached store handle (after the collection was deleted)."""
+        """Close and drop the cached store handle (after the collection was deleted)."""
+        if self._store is not None:
+            self._store.close()
         self._store = None
 
     # -- embedders --------------------------------------------------------------------------------
@@ -64,9 +94,12 @@ class Providers:
                 raise EmbedderMismatch(
                     f"collection {self.collection_name!r} was built with {info.get('embedder')} "
                     f"({info.get('embedding_dim')}-d); it cannot take {wanted} vectors. Keep its "
-                    f"embedder (drop --embedder or pass --embedder {stored_kind}), or use a new "
-                    "collection (--collection NEW, or `persona reset` to start over)")
+                    f"embedder (drop --embedder or pass --embedder {stored_kind}), or start a new "
+                    "workspace (-w NEW_DIR, or `persona reset` to empty this one)")
             return stored_kind, stored_model, "kept from the collection"
+        pinned = self.workspace.pinned_store()
+        if pinned is not None and pinned.embedder_kind and kind == "auto":
+            return pinned.embedder_kind, pinned.embedder_model, "pinned by the workspace"
         if kind != "auto":
             return kind, model, "asked for"
         share = non_english_share(language_mix(sample or []))
@@ -118,6 +151,7 @@ class Providers:
         from agent.llm.runtime import LLMRuntime
 
         ws = self.workspace.ensure()
+        self.remember_llm()
         return LLMRuntime(self.settings.llm, cache_file=ws.root / "llm_capabilities.json",
                           server_log=ws.logs_dir / "llm-server.log")
 
@@ -134,10 +168,12 @@ class Providers:
                               startup_timeout=cfg.startup_timeout)
 
     def persona_llm(self, stack: contextlib.ExitStack, no_cache: bool = False) -> PersonaLLM:
+        self.remember_llm()
         return PersonaLLM(self, stack, no_cache)
 
     def copy(self, settings: Settings) -> Providers:
-        """Providers for other settings on the same workspace, store and model override."""
+        """Providers for other settings on the same workspace, store and model override (an
+        eval variant's endpoint is never remembered as the workspace's)."""
         return Providers(settings, self.workspace, store=self.store(), llm=self.llm)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from agent.persona.results import GenerateResult, TargetResult
+from agent.workspace import LLMEndpoint, StoreIdentity
 from vectorstore.segment.artifact import SegmentationRun
 
 
@@ -109,6 +110,9 @@ class StatusResult(_Result):
     stages: dict[str, Any] = Field(default_factory=dict)
     stale: dict[str, Any] = Field(default_factory=dict)
     segmentation: SegmentationSummary | None = None
+    pinned: StoreIdentity | None = Field(None, description="the store identity the workspace "
+                                                           "pinned on its first ingest")
+    llm: LLMEndpoint | None = Field(None, description="the LLM endpoint it remembers")
 
 
 class RunResult(_Result):

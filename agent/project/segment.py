@@ -63,6 +63,7 @@ def segment(project: Project, options: SegmentOptions) -> SegmentResult:
         if not info.get("embedder"):
             raise InputError(f"collection {store.name!r} has no records; run `persona ingest "
                              "FILE` first")
+        project.providers.pin_store()  # a workspace made before stores were pinned
         say = project.reporter.detail
         if options.assign_new:
             previous = project.artifacts.segmentation()
