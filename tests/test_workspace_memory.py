@@ -85,3 +85,70 @@ def test_the_llm_endpoint_is_a_default_any_command_overrides(tmp_path):
         update={"llm": first.settings.llm.model_copy(update={"model": "eval-variant"})}))
     variant.providers.llm_runtime()  # an eval variant's endpoint is never remembered
     assert build_project(load_settings(ws)).settings.llm.model == "team-model"
+
+
+def entries(ws):
+    return sorted(p.name for p in ws.iterdir())
+
+
+def test_a_bad_file_into_a_fresh_workspace_leaves_only_logs(tmp_path, cli):
+    ws = tmp_path / "ws"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,stars\nbob,5\n", encoding="utf-8")
+    good = demo_slice(tmp_path, 5)
+    r = cli("-w", ws, "ingest", good, bad)  # a good file first: still nothing is stored
+    assert r.code == 2 and "no text column" in r.stderr
+    assert entries(ws) == ["logs"]
+    assert "no text column" in (ws / "logs" / "persona.log").read_text()
+
+
+class BrokenEmbedder:
+    """An embedder whose model cannot run (like a missing or damaged model file)."""
+
+    model_id = "minilm:broken"
+    dim = 384
+
+    def embed(self, texts):
+        from vectorstore.errors import DependencyMissing
+
+        raise DependencyMissing("the embedding model could not be loaded")
+
+    def covers(self, language):
+        return True
+
+
+def test_a_failed_first_ingest_takes_back_its_store_and_state(tmp_path, cli, monkeypatch):
+    from agent.project.providers import Providers
+
+    ws = tmp_path / "ws"
+    data = demo_slice(tmp_path, 8)
+    real = Providers.embedder
+    monkeypatch.setattr(Providers, "embedder", lambda self, kind, model: BrokenEmbedder())
+    r = cli("-w", ws, "ingest", data, "--embedder", "minilm")
+    assert r.code == 1 and "could not be loaded" in r.stderr
+    assert set(entries(ws)) <= {"logs", ".lock"}  # no chroma/, state.json, secret.key
+    monkeypatch.setattr(Providers, "embedder", real)
+    r = cli("-w", ws, "--json", "ingest", data, "--embedder", "minilm")
+    assert r.code == 0, r.stderr
+    assert r.json["added"] == r.json["records"] > 0
+
+
+def test_a_failed_ingest_changes_nothing_in_an_existing_workspace(tmp_path, cli, monkeypatch):
+    from agent.project.providers import Providers
+
+    ws = tmp_path / "ws"
+    data = demo_slice(tmp_path, 12)
+    assert cli("-w", ws, "ingest", data, "--embedder", "minilm").code == 0
+    state, rejects = (ws / "state.json").read_bytes(), (ws / "rejects.jsonl").read_bytes()
+    records = cli("-w", ws, "status", "--json").json["records"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,stars\nbob,5\n", encoding="utf-8")
+    assert cli("-w", ws, "ingest", bad).code == 2
+    more = demo_slice(tmp_path, 20, "more.csv")
+    monkeypatch.setattr(Providers, "embedder", lambda self, kind, model: BrokenEmbedder())
+    assert cli("-w", ws, "ingest", more).code == 1
+    assert (ws / "state.json").read_bytes() == state
+    assert (ws / "rejects.jsonl").read_bytes() == rejects
+    assert (ws / "chroma").is_dir()
+    monkeypatch.undo()
+    assert cli("-w", ws, "status", "--json").json["records"] == records

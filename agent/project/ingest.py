@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
+import shutil
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,49 +23,83 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 DOWNSTREAM = ["segment", "generate", "deck"]
+KEEP_ON_FAILURE = {"logs", ".lock"}  # the log says what failed; the lock file stays put
 
 
 def ingest(project: Project, paths: list[Path], options: IngestOptions) -> IngestResult:
-    """Ingest ``paths`` into the workspace's collection."""
-    ws = project.open_workspace()
-    p = project.providers
-    with ws.lock("ingest", project.settings.lock_timeout):
-        store = p.store()
-        inputs = open_inputs(paths, options)
-        rejects = None
-        try:
-            info = store.info()
-            sample = None if info.get("embedder_kind") else sample_texts(paths, options)
-            kind, model, reason = p.resolve_embedder(info, sample)
-            project.reporter.info(f"embedder: {kind}{f' ({model})' if model else ''} — {reason}")
-            emb = p.embedder(kind, model)
-            if not info.get("embedder_kind"):
-                store.set_info(embedder=emb.model_id, embedder_kind=kind, embedder_model=model,
-                               embedding_dim=emb.dim, created_at=int(time.time()),
-                               workspace=str(ws.root.resolve()))
-            rejects = RejectLog(ws.rejects_path)
-            with project.reporter.bytes("ingest") as progress:
-                ingestor = Ingestor(store, emb, TokenCounter(), options,
-                                    ws.pseudonym_key(project.pseudonym_secret()),
-                                    on_reject=rejects.write, on_progress=progress)
-                summary = ingestor.run(inputs)
-        finally:
-            for f, _ in inputs:
-                f.close()
-            if rejects is not None:
-                rejects.close()
-        result = IngestResult(**summary.as_dict(), embedder=emb.model_id, embedder_reason=reason,
-                              collection=store.name, records=store.count(),
-                              rejects_file=str(ws.rejects_path) if summary.rejected else None)
-        uncovered = {lang: n for lang, n in summary.languages.items() if not emb.covers(lang)}
-        if summary.added and sum(uncovered.values()) > summary.added / 2:
-            result.warning = language_warning(sorted(uncovered), emb.model_id, kind)
-            log.warning(result.warning)
-        p.pin_store()
-        ws.record_stage("ingest", files=result.files, read=summary.read, added=summary.added,
-                        updated=summary.updated, records=result.records)
-        if summary.added or summary.updated or summary.records_deleted:
-            ws.mark_stale(DOWNSTREAM, "records were added, changed or removed by ingest")
+    """Ingest ``paths`` into the workspace's collection.
+
+    The inputs are opened and their columns planned before anything is created, so unusable
+    input leaves the workspace as it was (its log aside). A first ingest that fails later
+    (a model that cannot load, a store that goes away) takes back the store and state it
+    created; a later one keeps everything already stored and only marks what depends on the
+    records stale if it wrote some (a rerun duplicates nothing: ids are deterministic).
+    """
+    ws = project.open_workspace()   # the directory and its log, which records a failure too
+    inputs = open_inputs(paths, options)
+    try:
+        with ws.lock("ingest", project.settings.lock_timeout):
+            before = {child.name for child in ws.root.iterdir()}
+            state = ws.read_state()
+            attempt = _Attempt(first="store" not in state and "ingest" not in state.get("stages", {}))
+            try:
+                return _ingest(project, paths, options, inputs, attempt)
+            except BaseException:
+                _undo(project, attempt, before)
+                raise
+    finally:
+        for f, _ in inputs:
+            f.close()
+
+
+@dataclass
+class _Attempt:
+    """What one ingest has done so far (for undoing a failed one)."""
+
+    first: bool              # a new workspace (then: a collection that held no records)
+    created_collection: bool = False   # the collection did not exist before
+    ingestor: Ingestor | None = None
+
+
+def _ingest(project: Project, paths: list[Path], options: IngestOptions, inputs,
+            attempt: _Attempt) -> IngestResult:
+    ws, p = project.workspace, project.providers
+    store = p.store()
+    existed = store.exists()
+    info = store.info() if existed else {}
+    attempt.first = not info.get("embedder_kind")   # e.g. a collection shared on a server
+    attempt.created_collection = not existed
+    sample = sample_texts(paths, options) if attempt.first else None
+    kind, model, reason = p.resolve_embedder(info, sample)
+    project.reporter.info(f"embedder: {kind}{f' ({model})' if model else ''} — {reason}")
+    emb = p.embedder(kind, model)
+    if attempt.first:
+        store.set_info(embedder=emb.model_id, embedder_kind=kind, embedder_model=model,
+                       embedding_dim=emb.dim, created_at=int(time.time()),
+                       workspace=str(ws.root.resolve()))
+    rejects = RejectLog(ws.rejects_path)
+    try:
+        with project.reporter.bytes("ingest") as progress:
+            attempt.ingestor = Ingestor(store, emb, TokenCounter(), options,
+                                        ws.pseudonym_key(project.pseudonym_secret()),
+                                        on_reject=rejects.write, on_progress=progress)
+            summary = attempt.ingestor.run(inputs)
+    except BaseException:
+        rejects.discard()
+        raise
+    rejects.commit()
+    result = IngestResult(**summary.as_dict(), embedder=emb.model_id, embedder_reason=reason,
+                          collection=store.name, records=store.count(),
+                          rejects_file=str(ws.rejects_path) if summary.rejected else None)
+    uncovered = {lang: n for lang, n in summary.languages.items() if not emb.covers(lang)}
+    if summary.added and sum(uncovered.values()) > summary.added / 2:
+        result.warning = language_warning(sorted(uncovered), emb.model_id, kind)
+        log.warning(result.warning)
+    p.pin_store()
+    ws.record_stage("ingest", files=result.files, read=summary.read, added=summary.added,
+                    updated=summary.updated, records=result.records)
+    if summary.added or summary.updated or summary.records_deleted:
+        ws.mark_stale(DOWNSTREAM, "records were added, changed or removed by ingest")
     return result
 
 
@@ -74,16 +113,53 @@ def language_warning(languages: list[str], model_id: str, kind: str) -> str:
             "`persona reset` first)")
 
 
+def _undo(project: Project, attempt: _Attempt, before: set[str]) -> None:
+    """Take back what a failed ingest created (best effort: the error that made it fail is
+    the one the user sees)."""
+    ws, p = project.workspace, project.providers
+    if not attempt.first:
+        s = attempt.ingestor.summary if attempt.ingestor is not None else None
+        if s is not None and (s.records_written or s.records_deleted):
+            with contextlib.suppress(Exception):
+                ws.mark_stale(DOWNSTREAM, "an ingest failed part-way after writing records; "
+                                          "rerun it (nothing is duplicated)")
+        return
+    if attempt.created_collection:
+        try:
+            p.store().drop()
+        except Exception as exc:
+            log.warning("could not delete the collection the failed ingest created: %s", exc)
+    p.forget_store()
+    for child in ws.root.iterdir():
+        if child.name in before or child.name in KEEP_ON_FAILURE:
+            continue
+        try:
+            if child.is_dir():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+        except OSError as exc:
+            log.warning("could not remove %s after the failed ingest: %s", child, exc)
+
+
 class RejectLog:
-    """``rejects.jsonl``: the rows the current ingest rejected (rewritten per run)."""
+    """``rejects.jsonl``: the rows the current ingest rejected (rewritten per run). Written
+    beside it and moved into place on success, so a failed ingest keeps the previous list."""
 
     def __init__(self, path: Path):
         self.path = path
-        self._f = open(path, "w", encoding="utf-8")  # noqa: SIM115 - closed by close()
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        self._tmp = Path(tmp)
+        self._f = os.fdopen(fd, "w", encoding="utf-8")
 
     def write(self, file: str, row: Any, reason: str) -> None:
         self._f.write(json.dumps({"file": file, "row": row, "reason": reason},
                                  ensure_ascii=False) + "\n")
 
-    def close(self) -> None:
+    def commit(self) -> None:
         self._f.close()
+        os.replace(self._tmp, self.path)
+
+    def discard(self) -> None:
+        self._f.close()
+        self._tmp.unlink(missing_ok=True)
