@@ -1,8 +1,9 @@
 """Reading and writing the artifacts that cross stage boundaries, in one place.
 
 ``segments.json`` is a :class:`SegmentationRun`, ``segment_users.json`` each user's segment
-distribution, ``personas/persona-<id>.json`` a :class:`Persona`. Files written by older
-versions are migrated on read; a damaged file is an error that says what to rerun.
+distribution, ``personas/persona-<id>.json`` a :class:`Persona`, ``labels.json`` the user's
+labels for groups and segments by id. Files written by older versions are migrated on
+read; a damaged file is an error that says what to rerun.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from vectorstore.errors import InputError
 from vectorstore.segment.artifact import SegmentationRun, parse_segmentation
 
 PERSONA_GLOB = "persona-*.json"
+LABELS_VERSION = 1
 
 
 class Artifacts:
@@ -41,6 +43,10 @@ class Artifacts:
     @property
     def deck_dir(self) -> Path:
         return self.workspace.root / "deck"
+
+    @property
+    def labels_path(self) -> Path:
+        return self.workspace.root / "labels.json"
 
     # -- segmentation -----------------------------------------------------------------------------
     def segmentation(self) -> SegmentationRun | None:
@@ -71,6 +77,30 @@ class Artifacts:
     def personas(self, directory: Path | None = None) -> list[Persona]:
         """Every readable persona in ``directory`` (default: the workspace's), largest first."""
         return read_personas(directory or self.personas_dir)
+
+    def personas_by_subject(self, directory: Path | None = None) -> dict[str, Persona]:
+        """The personas by the id of the group or segment each describes."""
+        return {p.subject_id: p for p in self.personas(directory)}
+
+    # -- labels -----------------------------------------------------------------------------------
+    def labels(self) -> dict[str, str]:
+        """The user's labels: group or segment id → label (empty when there are none)."""
+        path = self.labels_path
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (ValueError, UnicodeDecodeError):
+            raise InputError(f"{path} is damaged; fix or delete it (labels are set again with "
+                             "`persona label ID NAME`)") from None
+        labels = data.get("labels") if isinstance(data, dict) else None
+        if not isinstance(labels, dict):
+            raise InputError(f"{path} has no \"labels\" object; fix or delete it")
+        return {str(k): str(v) for k, v in labels.items() if v}
+
+    def write_labels(self, labels: dict[str, str]) -> None:
+        data = {"schema_version": LABELS_VERSION, "labels": dict(sorted(labels.items()))}
+        atomic_write(self.labels_path, json.dumps(data, indent=2, ensure_ascii=False))
 
     def write_persona_schema(self, directory: Path | None = None) -> None:
         out = directory or self.personas_dir

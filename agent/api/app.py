@@ -1,10 +1,14 @@
 """The HTTP API (FastAPI) and the web page.
 
 Routes: ``GET /segments``, ``GET /personas``, ``GET /personas/{id}``, ``POST /ask``,
-``GET /search?q=``, the page at ``/`` and its static files, and the OpenAPI document at
-``/openapi.json``. Errors are JSON ``{"error": message}`` with 400 (malformed body), 401
-(missing or wrong token), 404 (unknown id), 413 (oversized input), 422 (invalid fields) and
-503 (store or model unreachable, or the model busy); never a 500.
+``GET /search?q=``, ``GET /labels``, ``PUT /labels/{id}``, the page at ``/`` and its static
+files, and the OpenAPI document at ``/openapi.json``. Wherever a persona or group is named,
+``name`` is the displayed name (the user's label, else the persona's), with the persona's
+own ``generated_name`` and the ``label`` beside it.
+
+Errors are JSON ``{"error": message}`` with 400 (malformed body), 401 (missing or wrong
+token), 404 (unknown id), 413 (oversized input), 422 (invalid fields) and 503 (store or model
+unreachable, or the model busy); never a 500.
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vectorstore.errors import PersonaError, StoreUnavailable
+from agent.labels import MAX_LABEL, display_name
+from vectorstore.errors import InputError, PersonaError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -39,6 +44,12 @@ class AskBody(BaseModel):
     question: str = Field(..., min_length=1, max_length=2000)
     mode: str = Field("guided", pattern="^(guided|autonomous)$")
     stream: bool = False
+
+
+class LabelBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str | None = Field(..., description=f"the name to show (at most {MAX_LABEL} "
+                                               "characters); null or \"\" removes the label")
 
 
 class ApiError(Exception):
@@ -61,6 +72,11 @@ class State:
             if self._engine is None:
                 self._engine = self.project.ask_engine()
             return self._engine
+
+    def relabelled(self) -> None:
+        with self._lock:
+            if self._engine is not None:
+                self._engine.set_labels(self.project.artifacts.labels())
 
     def chat(self):
         with self._lock:
@@ -128,16 +144,26 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
     @api.get("/segments", summary="Groups and their segments")
     def segments() -> dict[str, Any]:
         seg = _segments(state)
+        personas = state.project.artifacts.personas_by_subject()
+        labels = state.project.artifacts.labels()
+
+        def named(unit, fields: set[str]) -> dict[str, Any]:
+            return {**unit.model_dump(include=fields),
+                    "name": display_name(unit.id, personas.get(unit.id), labels,
+                                         fallback=", ".join(unit.keywords[:3])),
+                    "label": labels.get(unit.id)}
+
         return {"run_id": seg.run_id, "records": seg.records,
-                "groups": [g.model_dump(include={"id", "size", "share", "users", "keywords",
-                                                 "segments"}) for g in seg.groups],
-                "segments": [s.model_dump(include={"id", "parent", "size", "share", "keywords"})
+                "groups": [named(g, {"id", "size", "share", "users", "keywords", "segments"})
+                           for g in seg.groups],
+                "segments": [named(s, {"id", "parent", "size", "share", "keywords"})
                              for s in seg.segments]}
 
     @api.get("/personas", summary="All personas (short form)")
     def personas() -> list[dict[str, Any]]:
+        labels = state.project.artifacts.labels()
         return [{"id": p.id, "level": p.level, "group_id": p.group_id,
-                 "segment_id": p.segment_id, "name": p.name, "tagline": p.tagline,
+                 "segment_id": p.segment_id, **_names(p, labels), "tagline": p.tagline,
                  "size": p.size.texts, "share": p.share, "language": p.language,
                  "degraded": p.degraded, "keywords": p.keywords[:8],
                  "quotes": [q.model_dump() for q in p.quotes[:2]]} for p in _personas(state)]
@@ -148,8 +174,26 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
             raise ApiError(404, "unknown persona id")
         for p in _personas(state):
             if persona_id in (p.id, p.subject_id):
-                return json.loads(p.model_dump_json())
+                full = json.loads(p.model_dump_json())
+                return {**full, **_names(p, state.project.artifacts.labels())}
         raise ApiError(404, f"no persona {persona_id!r}")
+
+    @api.get("/labels", summary="The user's labels for groups and segments")
+    def labels() -> dict[str, Any]:
+        return {"labels": state.project.artifacts.labels()}
+
+    @api.put("/labels/{unit_id}", summary="Name a group or segment (kept across reruns)")
+    def put_label(unit_id: str, body: LabelBody) -> dict[str, Any]:
+        seg = _segments(state)
+        if not ID.match(unit_id) or seg.level_of(unit_id) is None:
+            raise ApiError(404, f"no group or segment {unit_id!r}")
+        text = body.label if body.label and body.label.strip() else None
+        try:
+            result = state.project.label(unit_id, text)
+        except InputError as exc:
+            raise ApiError(422, f"label: {exc}") from None
+        state.relabelled()
+        return result.as_json()
 
     @api.get("/search", summary="Texts most similar to a query")
     def search(q: str = Query(..., min_length=1, max_length=500),
@@ -258,6 +302,11 @@ def _segments(state: State):
 
 def _personas(state: State):
     return state.project.artifacts.personas()
+
+
+def _names(persona, labels) -> dict[str, Any]:
+    return {"name": display_name(persona.subject_id, persona, labels),
+            "generated_name": persona.name, "label": labels.get(persona.subject_id)}
 
 
 def _message(exc: Exception) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from agent.labels import Labels, display_name
 from agent.persona.evidence import SupportCounter, lexical_coverage, quote_from
 from agent.persona.llm_io import tidy
 from agent.persona.schema import Persona
@@ -87,11 +88,13 @@ class AskEngine:
     describe fine segments."""
 
     def __init__(self, store: ChromaStore, embedder, segments: SegmentationRun,
-                 personas: list[Persona], counter: SupportCounter, min_support: int = 3):
+                 personas: list[Persona], counter: SupportCounter, min_support: int = 3,
+                 labels: Labels | None = None):
         self.store = store
         self.embedder = embedder
         self.segments = segments
         self.personas = {p.subject_id: p for p in personas}
+        self.labels = dict(labels or {})
         self.level = Level(personas[0].level) if personas else Level.GROUP
         self.counter = counter
         self.min_support = min_support
@@ -113,10 +116,18 @@ class AskEngine:
             segs.append(m.get("segment_id"))
         out = []
         for uid, (ids, texts, vecs, groups, segs) in sorted(buckets.items()):
-            p = self.personas.get(uid)
-            out.append(_Unit(uid, p.name if p else uid, ids, texts,
+            out.append(_Unit(uid, self.name_of(uid), ids, texts,
                              np.asarray(vecs, dtype=np.float32), groups, segs))
         return out
+
+    def name_of(self, uid: str) -> str:
+        return display_name(uid, self.personas.get(uid), self.labels)
+
+    def set_labels(self, labels: Labels) -> None:
+        """Use new user labels for the names in answers (a served page renamed a group)."""
+        self.labels = dict(labels)
+        for u in self.units:
+            u.name = self.name_of(u.id)
 
     def unit_ids(self) -> set[str]:
         return {u.id for u in self.units}
@@ -132,7 +143,8 @@ class AskEngine:
         if p is None:
             return {"error": f"no persona {unit_or_persona_id!r}; known: "
                              f"{', '.join(sorted(self.personas))}"}
-        return {"id": p.id, "level": p.level, f"{p.level}_id": p.subject_id, "name": p.name,
+        return {"id": p.id, "level": p.level, f"{p.level}_id": p.subject_id,
+                "name": self.name_of(p.subject_id),
                 "tagline": p.tagline, "summary": p.summary, "size": p.size.texts,
                 "claims": [{"field": f, "text": c.text, "support_count": c.support_count}
                            for f, c in p.claims()]}

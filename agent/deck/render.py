@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from agent.labels import Labels, display_name
 from agent.persona.schema import CLAIM_FIELDS, Persona
 from vectorstore.segment.artifact import SegmentationRun
 
@@ -35,14 +36,15 @@ def md(text: Any) -> str:
     return re.sub(r"([\\`*_\[\]{}()#+!|])", r"\\\1", s).replace("\n", " ")
 
 
-def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged: dict[str, int]
-                    ) -> str:
+def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged: dict[str, int],
+                    labels: Labels | None = None) -> str:
     lines = ["# Persona deck", "",
              f"{len(personas)} personas from {segments.records} texts "
              f"(segmentation {md(segments.run_id)}, embedder {md(segments.embedder)}).", ""]
     for p in personas:
         badge = " — degraded" if p.degraded else ""
-        lines += [f"## {md(p.name)} ({p.subject_id}){badge}", "", f"*{md(p.tagline)}*", "",
+        name = display_name(p.subject_id, p, labels)
+        lines += [f"## {md(name)} ({p.subject_id}){badge}", "", f"*{md(p.tagline)}*", "",
                   f"{p.size.texts} texts, {p.size.users} users, {p.share:.1%} of all texts. "
                   f"Language: {p.language}.", "", md(p.summary), ""]
         if p.degraded:
@@ -75,10 +77,11 @@ def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged:
 
 
 def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dict[str, int],
-                mapping: MapData | None) -> str:
+                mapping: MapData | None, labels: Labels | None = None) -> str:
     colours = {g.id: PALETTE[i % len(PALETTE)] for i, g in enumerate(segments.groups)}
     total = max(segments.records, 1)
-    cards = "\n".join(_card(p, colours.get(p.subject_id, "#888"), flagged.get(p.subject_id, 0))
+    cards = "\n".join(_card(p, colours.get(p.subject_id, "#888"), flagged.get(p.subject_id, 0),
+                            display_name(p.subject_id, p, labels))
                       for p in personas)
     bars = "\n".join(
         f'<div class="bar"><span class="lbl">{esc(g.id)} · {esc(", ".join(g.keywords[:3]))}'
@@ -102,7 +105,7 @@ that support it; quotes are verbatim.</footer></body></html>
 """
 
 
-def _card(p: Persona, colour: str, flagged: int) -> str:
+def _card(p: Persona, colour: str, flagged: int, name: str) -> str:
     sections = []
     for f in CLAIM_FIELDS:
         claims = getattr(p, f)
@@ -123,7 +126,7 @@ def _card(p: Persona, colour: str, flagged: int) -> str:
     flag = (f'<p class="flagged">{flagged} texts read as instructions to a model: flagged and '
             'left out of every prompt.</p>' if flagged else "")
     return f"""<article class="card" style="border-top-color:{colour}">
-<h2 class="name">{esc(p.name)}</h2><p class="tagline">{esc(p.tagline)}</p>
+<h2 class="name">{esc(name)}</h2><p class="tagline">{esc(p.tagline)}</p>
 <p class="meta">{esc(p.subject_id)} · {p.size.texts} texts · {p.size.users} users ·
 {p.share:.1%} · {esc(p.language)}</p>{degraded}{flag}
 <p class="summary">{esc(p.summary)}</p>{''.join(sections)}
@@ -151,13 +154,14 @@ def _svg(mapping: MapData | None, colours: dict[str, str]) -> str:
 
 
 def write_deck(out_dir: Path, personas: list[Persona], segments: SegmentationRun,
-               flagged: dict[str, int], mapping: MapData | None) -> tuple[Path, Path]:
+               flagged: dict[str, int], mapping: MapData | None,
+               labels: Labels | None = None) -> tuple[Path, Path]:
     from agent.workspace import atomic_write
 
     out_dir.mkdir(parents=True, exist_ok=True)
     md_path, html_path = out_dir / "deck.md", out_dir / "index.html"
-    atomic_write(md_path, render_markdown(personas, segments, flagged))
-    atomic_write(html_path, render_html(personas, segments, flagged, mapping))
+    atomic_write(md_path, render_markdown(personas, segments, flagged, labels))
+    atomic_write(html_path, render_html(personas, segments, flagged, mapping, labels))
     return md_path, html_path
 
 

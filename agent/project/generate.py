@@ -69,6 +69,7 @@ def deck(project: Project) -> DeckResult:
     flagged = {p.subject_id: p.provenance.flagged_texts_excluded for p in personas}
     level = personas[0].level
     md_path, html_path = write_deck(project.artifacts.deck_dir, personas, segments, flagged,
-                                    segment_map(project.providers.store(), level))
+                                    segment_map(project.providers.store(), level),
+                                    labels=project.artifacts.labels())
     project.workspace.record_stage("deck", personas=len(personas))
     return DeckResult(personas=len(personas), markdown=str(md_path), html=str(html_path))

@@ -24,7 +24,7 @@ from vectorstore.errors import InputError
 from vectorstore.ingest import IngestOptions
 from vectorstore.segment.artifact import Level
 
-from . import data, evaluate, generate, ingest, segment
+from . import data, evaluate, generate, ingest, naming, segment
 from .pins import apply_pins
 from .progress import Quiet, Reporter
 from .providers import Providers
@@ -34,6 +34,8 @@ from .results import (
     ForgetResult,
     GenerateResult,
     IngestResult,
+    LabelResult,
+    ListResult,
     ResetResult,
     RunResult,
     SegmentResult,
@@ -153,7 +155,8 @@ class Project:
         embedder = self.providers.store_embedder()
         return AskEngine(self.providers.store(), embedder, segments, self.artifacts.personas(),
                          SupportCounter(embedder, threshold),
-                         min_support or self.settings.persona.min_support)
+                         min_support or self.settings.persona.min_support,
+                         labels=self.artifacts.labels())
 
     def ask(self, question: str, mode: str = "guided", min_support: int | None = None,
             use_llm: bool = True, on_token=None):
@@ -169,6 +172,14 @@ class Project:
 
     def status(self) -> StatusResult:
         return data.status(self)
+
+    def label(self, unit_id: str, label: str | None) -> LabelResult:
+        """Name group or segment ``unit_id`` (None removes the label); kept across reruns."""
+        return naming.label(self, unit_id, label)
+
+    def list_units(self, segments: bool = False) -> ListResult:
+        """Groups (and their segments) by displayed name, with sizes."""
+        return naming.list_units(self, segments)
 
     def export(self, out: Path) -> ExportResult:
         return data.export(self, out)

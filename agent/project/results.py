@@ -115,6 +115,42 @@ class StatusResult(_Result):
     llm: LLMEndpoint | None = Field(None, description="the LLM endpoint it remembers")
 
 
+class LabelResult(_Result):
+    id: str
+    level: str
+    label: str | None = Field(None, description="the label now (None: removed)")
+    previous: str | None = None
+    name: str = Field(..., description="the name shown from now on")
+
+
+class UnitRow(_Result):
+    """One group or segment as ``persona list`` shows it."""
+
+    id: str
+    level: str
+    name: str = Field(..., description="the displayed name: label, else persona name, else "
+                                       "keywords")
+    name_from: str = Field(..., description="label | persona | keywords")
+    label: str | None = None
+    persona_id: str | None = None
+    persona_name: str | None = Field(None, description="the persona's generated name")
+    size: int
+    share: float
+    users: int = 0
+    keywords: list[str] = Field(default_factory=list)
+    segments: list[UnitRow] = Field(default_factory=list)
+
+
+class ListResult(_Result):
+    run_id: str
+    records: int
+    persona_level: str | None = None
+    groups: list[UnitRow] = Field(default_factory=list)
+    personas: int = 0
+    orphan_labels: dict[str, str] = Field(default_factory=dict,
+                                          description="labels of ids the segmentation no longer has")
+
+
 class RunResult(_Result):
     ingest: IngestResult
     segment: SegmentResult
@@ -124,5 +160,5 @@ class RunResult(_Result):
 
 
 __all__ = ["DeckResult", "ExportResult", "ForgetResult", "GenerateResult", "IngestResult",
-           "ResetResult", "RunResult", "SegmentResult", "SegmentationSummary", "StatusResult",
-           "TargetResult"]
+           "LabelResult", "ListResult", "ResetResult", "RunResult", "SegmentResult",
+           "SegmentationSummary", "StatusResult", "TargetResult", "UnitRow"]

@@ -20,12 +20,54 @@ async function getJSON(url) {
   return body;
 }
 
+// A small rename control: PUT /labels/{id}; the label replaces the persona's name wherever
+// it is shown, and an empty name brings the generated one back.
+function renameControl(subject, title) {
+  const button = el("button", "Rename", "rename");
+  button.type = "button";
+  button.title = "Give this group a name your team uses (kept across reruns)";
+  button.addEventListener("click", () => {
+    const form = el("form", null, "rename-form");
+    const input = el("input");
+    input.value = title.textContent;
+    input.maxLength = 60;
+    input.setAttribute("aria-label", "New name for " + subject);
+    const save = el("button", "Save");
+    save.type = "submit";
+    const cancel = el("button", "Cancel");
+    cancel.type = "button";
+    const note = el("span", null, "status");
+    form.append(input, save, cancel, note);
+    cancel.addEventListener("click", () => form.replaceWith(button));
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const r = await fetch("/labels/" + encodeURIComponent(subject), { method: "PUT",
+          headers: { ...headers, "Content-Type": "application/json" },
+          body: JSON.stringify({ label: input.value.trim() || null }) });
+        const body = await r.json();
+        if (!r.ok) throw new Error(body.error || ("HTTP " + r.status));
+        title.textContent = body.name;
+        const bar = document.getElementById("bar-" + subject);
+        if (bar) bar.textContent = `${subject} · ${body.name}`;
+        form.replaceWith(button);
+      } catch (e) {
+        note.textContent = "Not saved: " + e.message;
+      }
+    });
+    button.replaceWith(form);
+    input.focus();
+  });
+  return button;
+}
+
 function card(p) {
   const a = el("article", null, "card");
   const subject = p.group_id || p.segment_id;
   a.id = "card-" + subject;
   a.style.borderTopColor = colours[subject] || "#888";
-  a.append(el("h2", p.name, "name"), el("p", p.tagline, "tagline"),
+  const title = el("h2", p.name, "name");
+  a.append(title, renameControl(subject, title), el("p", p.tagline, "tagline"),
     el("p", `${subject} · ${p.size} texts · ${(100 * p.share).toFixed(1)}% · ${p.language}`
       + (p.degraded ? " · degraded" : ""), "meta"));
   const kw = el("p", null, "kw");
@@ -51,8 +93,9 @@ async function loadPage() {
       fill.style.background = colours[g.id];
       const track = el("span", null, "track");
       track.append(fill);
-      row.append(el("span", `${g.id} · ${(g.keywords || []).slice(0, 3).join(", ")}`, "lbl"),
-        track, el("span", g.size, "num"));
+      const lbl = el("span", `${g.id} · ${g.name}`, "lbl");
+      lbl.id = "bar-" + g.id;
+      row.append(lbl, track, el("span", g.size, "num"));
       bars.append(row);
     }
     const personas = await getJSON("/personas");
