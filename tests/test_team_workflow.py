@@ -104,3 +104,84 @@ def test_a_label_survives_a_fresh_resegmentation(tmp_path, cli):
     listed = cli("-w", ws, "--json", "list").json
     assert next(g for g in listed["groups"] if g["id"] == gid)["name"] == "Travellers"
     assert listed["orphan_labels"] == {}
+
+
+def test_monthly_sizes_trends_and_ratings(team, cli, tmp_path):
+    seg = json.loads((team / "segments.json").read_text())
+    assert (seg["date_column"], seg["rating_column"]) == ("date", "rating")
+    periods = seg["periods"]
+    assert periods == sorted(periods) and len(periods) >= 6 and periods[0].startswith("2026-")
+    out = tmp_path / "records.jsonl"
+    assert cli("-w", team, "export", "--out", out).code == 0
+    rows = [json.loads(x) for x in out.read_text().splitlines()]
+    for g in seg["groups"]:
+        mine = [r for r in rows if r["parent_id"] == g["id"]]
+        assert sum(g["monthly"].values()) == g["size"] == len(mine)  # every demo row is dated
+        assert g["monthly"] == {m: sum(1 for r in mine if r["date"].startswith(m))
+                                for m in sorted({r["date"][:7] for r in mine})}
+        assert g["rating"] == round(sum(r["rating"] for r in mine) / len(mine), 2)
+        t = g["trend"]
+        assert (t["first_period"], t["last_period"]) == (periods[0], periods[-1])
+        assert t["direction"] == ("steady" if abs(t["change"]) < 0.01 else
+                                  "grew" if t["change"] > 0 else "shrank")
+    from agent.api.app import create_app
+
+    api = TestClient(create_app(build_project(load_settings(team)), use_llm=False))
+    s = api.get("/segments").json()
+    assert s["periods"] == periods and s["groups"][0]["monthly"] == seg["groups"][0]["monthly"]
+    assert s["segments"][0]["trend"] is not None
+    trends = api.get("/trends").json()
+    assert trends["date_column"] == "date" and trends["note"] is None
+    by_id = {g["id"]: g for g in seg["groups"]}
+    for g in trends["groups"]:
+        assert len(g["monthly"]) == len(periods)
+        assert sum(g["monthly"]) == by_id[g["id"]]["size"]
+    for direction in ("grew", "shrank"):
+        assert set(trends[direction]) == {
+            u["id"] for u in seg["groups"] + seg["segments"]
+            if u["trend"] and u["trend"]["direction"] == direction}
+    # the deck: a sparkline and the average rating on every card
+    html = (team / "deck" / "index.html").read_text()
+    cards = html.count('<article class="card"')
+    assert cards == len(seg["groups"]) and html.count('<svg class="spark"') == cards
+    assert html.count("average rating") == cards
+    assert "Trend: texts per month by date" in (team / "deck" / "deck.md").read_text()
+
+
+def test_search_shows_metadata_and_stays_within_a_group(team, cli):
+    r = cli("-w", team, "--json", "search", "card blocked at the airport", "-k", "4")
+    assert r.code == 0, r.stderr
+    hits = r.json["hits"]
+    assert len(hits) == 4 and all(h["group_name"] for h in hits)
+    assert all(set(h["metadata"]) == {"rating", "channel", "date"} for h in hits)
+    gid = hits[0]["group_id"]
+    within = cli("-w", team, "--json", "search", "fees", "--group", gid).json["hits"]
+    assert within and all(h["group_id"] == gid for h in within)
+    human = cli("-w", team, "search", "fees", "--segment", within[0]["segment_id"]).stdout
+    assert "rating" in human and "date 2026-" in human
+    assert cli("-w", team, "search", "fees", "--group", "g99").code == 2
+    assert cli("-w", team, "search", "fees", "--group", gid, "--segment", "s1").code == 2
+    from agent.api.app import create_app
+
+    api = TestClient(create_app(build_project(load_settings(team)), use_llm=False))
+    hit = api.get("/search", params={"q": "fees", "k": 2}).json()["hits"][0]
+    assert hit["metadata"]["date"].startswith("2026-") and hit["group_name"]
+
+
+def test_date_and_rating_columns_are_found_by_name_and_values():
+    from vectorstore.segment import trends
+
+    rows = [{"meta_日期": f"2025-0{1 + i % 3}-1{i % 9}", "meta_time": "10:30",
+             "meta_created_at": f"2025-02-0{1 + i % 8}T10:00:00Z", "meta_stars": 1 + i % 5,
+             "meta_score": "high"} for i in range(30)]
+    assert trends.detect_date_key(rows) == "meta_created_at"  # exact names in their order
+    assert trends.detect_date_key([{k: v for k, v in r.items() if k != "meta_created_at"}
+                                   for r in rows]) == "meta_日期"
+    assert trends.detect_date_key([{"meta_time": "10:30"}, {"meta_time": "soon"}]) is None
+    assert trends.detect_rating_key(rows) == "meta_stars"  # "score" holds no numbers
+    assert trends.month_of(1_767_225_600) == "2026-01" and trends.month_of("2026-13") is None
+    assert trends.periods(["2025-11", None, "2026-02"]) == ["2025-11", "2025-12", "2026-01",
+                                                            "2026-02"]
+    t = trends.trend({"2025-11": 1, "2026-02": 6}, {"2025-11": 10, "2026-02": 20},
+                     "2025-11", "2026-02")
+    assert t["direction"] == "grew" and t["change"] == 0.2

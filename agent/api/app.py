@@ -153,11 +153,32 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
                                          fallback=", ".join(unit.keywords[:3])),
                     "label": labels.get(unit.id)}
 
-        return {"run_id": seg.run_id, "records": seg.records,
-                "groups": [named(g, {"id", "size", "share", "users", "keywords", "segments"})
-                           for g in seg.groups],
-                "segments": [named(s, {"id", "parent", "size", "share", "keywords"})
-                             for s in seg.segments]}
+        stats = {"size", "share", "keywords", "monthly", "trend", "rating", "rating_count"}
+        return {"run_id": seg.run_id, "records": seg.records, "date_column": seg.date_column,
+                "periods": seg.periods, "rating_column": seg.rating_column,
+                "groups": [named(g, {"id", "users", "segments", *stats}) for g in seg.groups],
+                "segments": [named(s, {"id", "parent", *stats}) for s in seg.segments]}
+
+    @api.get("/trends", summary="Monthly sizes, and which groups and segments grew or shrank")
+    def trends() -> dict[str, Any]:
+        seg = _segments(state)
+        personas = state.project.artifacts.personas_by_subject()
+        labels = state.project.artifacts.labels()
+
+        def series(units) -> list[dict[str, Any]]:
+            return [{"id": u.id, "name": display_name(u.id, personas.get(u.id), labels,
+                                                      fallback=", ".join(u.keywords[:3])),
+                     "monthly": seg.series(u),
+                     "trend": u.trend.model_dump() if u.trend else None} for u in units]
+
+        groups, segments = series(seg.groups), series(seg.segments)
+        moved = {d: [u["id"] for u in groups + segments
+                     if u["trend"] and u["trend"]["direction"] == d] for d in ("grew", "shrank")}
+        note = None if seg.date_column else (
+            "no date column found: ingest files with a date column (date, created_at, "
+            "timestamp, time, 日期, 时间) holding ISO dates, then run `persona segment`")
+        return {"run_id": seg.run_id, "date_column": seg.date_column, "periods": seg.periods,
+                "groups": groups, "segments": segments, **moved, "note": note}
 
     @api.get("/personas", summary="All personas (short form)")
     def personas() -> list[dict[str, Any]]:
@@ -207,8 +228,9 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
                                    ("segment", segment, {s.id for s in seg.segments})):
             if value is not None and (not ID.match(value) or value not in known):
                 raise ApiError(404, f"no {name} {value!r}")
-        return {"query": q, "hits": state.engine().search_texts(q, k=k, group=group,
-                                                                 segment=segment)}
+        result = state.project.search(q, group=group, segment=segment, k=k,
+                                      engine=state.engine())
+        return result.as_json()
 
     @api.post("/ask", summary="A grounded answer about the segments")
     async def ask(body: AskBody):

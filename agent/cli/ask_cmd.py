@@ -26,7 +26,51 @@ def print_answer(app: AppContext, r, streamed: bool) -> None:
         c.print(f"  [{cit.doc_id} · {cit.group_id}] {cit.text}")
 
 
+def print_search(app: AppContext, r) -> None:
+    c = app.human
+    where = f" in {r.group or r.segment}" if (r.group or r.segment) else ""
+    if not r.hits:
+        c.print(f"no texts{where} for {r.query!r}")
+        return
+    c.print(f"{len(r.hits)} texts closest to {r.query!r}{where}:")
+    for n, h in enumerate(r.hits, 1):
+        group = f"{h.group_id} {h.group_name}" if h.group_name else (h.group_id or "unassigned")
+        c.print(f"{n:>3}. [{h.score:.3f}] {group} · {h.segment_id} · {h.doc_id}")
+        c.print(f"     {h.text}")
+        meta = " · ".join(f"{k} {v}" for k, v in h.metadata.items())
+        if meta or h.source:
+            c.print(f"     {meta}{' · ' if meta and h.source else ''}"
+                    f"{f'from {h.source}' if h.source else ''}", style="dim")
+
+
 def register(app: typer.Typer) -> None:
+    @app.command("search")
+    def search(ctx: typer.Context,
+               query: Annotated[str, typer.Argument(metavar="QUERY",
+                                                    help="What the texts should say.")],
+               group: Annotated[str | None, typer.Option(
+                   "--group", help="Only texts of this group (g3).", show_default=False)] = None,
+               segment: Annotated[str | None, typer.Option(
+                   "--segment", help="Only texts of this segment (s12).",
+                   show_default=False)] = None,
+               k: Annotated[int, typer.Option("-k", "--k", min=1, max=50,
+                                              help="How many texts to show.")] = 10,
+               json_output: JsonFlag = False) -> None:
+        """Find the stored texts closest to a query, with their metadata.
+
+        Each text comes with its group and segment (by name) and the columns kept from the
+        source file (date, rating, ...).
+
+        \b
+        Example:
+          persona search "card blocked abroad" --group g5 -k 5
+        """
+        a = get_ctx(ctx, json_output)
+        r = a.project().search(query, group=group, segment=segment, k=k)
+        print_search(a, r)
+        a.emit(r)
+
+
     @app.command("ask")
     def ask(ctx: typer.Context,
             question: Annotated[str, typer.Argument(help="A question about your users.")],

@@ -16,6 +16,7 @@ from agent.labels import Labels, display_name
 from agent.persona.schema import CLAIM_FIELDS, Persona
 from vectorstore.segment.artifact import SegmentationRun
 
+from .charts import card_facts_html, card_facts_md
 from .mapping import MapData
 
 FIELD_TITLES = {"goals": "Goals", "pain_points": "Pain points", "behaviours": "Behaviours",
@@ -47,6 +48,8 @@ def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged:
         lines += [f"## {md(name)} ({p.subject_id}){badge}", "", f"*{md(p.tagline)}*", "",
                   f"{p.size.texts} texts, {p.size.users} users, {p.share:.1%} of all texts. "
                   f"Language: {p.language}.", "", md(p.summary), ""]
+        facts = card_facts_md(segments, segments.find(p.subject_id))
+        lines += [md(facts), ""] if facts else []
         if p.degraded:
             lines += [f"> Degraded: {md(p.degraded_reason)}", ""]
         for f in CLAIM_FIELDS:
@@ -81,7 +84,9 @@ def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dic
     colours = {g.id: PALETTE[i % len(PALETTE)] for i, g in enumerate(segments.groups)}
     total = max(segments.records, 1)
     cards = "\n".join(_card(p, colours.get(p.subject_id, "#888"), flagged.get(p.subject_id, 0),
-                            display_name(p.subject_id, p, labels))
+                            display_name(p.subject_id, p, labels),
+                            card_facts_html(segments, segments.find(p.subject_id),
+                                            colours.get(p.subject_id, "#4e79a7")))
                       for p in personas)
     bars = "\n".join(
         f'<div class="bar"><span class="lbl">{esc(g.id)} · {esc(", ".join(g.keywords[:3]))}'
@@ -105,7 +110,7 @@ that support it; quotes are verbatim.</footer></body></html>
 """
 
 
-def _card(p: Persona, colour: str, flagged: int, name: str) -> str:
+def _card(p: Persona, colour: str, flagged: int, name: str, facts: str = "") -> str:
     sections = []
     for f in CLAIM_FIELDS:
         claims = getattr(p, f)
@@ -128,7 +133,7 @@ def _card(p: Persona, colour: str, flagged: int, name: str) -> str:
     return f"""<article class="card" style="border-top-color:{colour}">
 <h2 class="name">{esc(name)}</h2><p class="tagline">{esc(p.tagline)}</p>
 <p class="meta">{esc(p.subject_id)} · {p.size.texts} texts · {p.size.users} users ·
-{p.share:.1%} · {esc(p.language)}</p>{degraded}{flag}
+{p.share:.1%} · {esc(p.language)}</p>{facts}{degraded}{flag}
 <p class="summary">{esc(p.summary)}</p>{''.join(sections)}
 <h4>Quotes</h4>{quotes}
 <p class="kw">{' '.join(f'<span>{esc(k)}</span>' for k in p.keywords[:10])}</p>

@@ -24,7 +24,7 @@ from vectorstore.errors import InputError
 from vectorstore.ingest import IngestOptions
 from vectorstore.segment.artifact import Level
 
-from . import data, evaluate, generate, ingest, naming, segment
+from . import data, evaluate, generate, ingest, naming, search, segment
 from .pins import apply_pins
 from .progress import Quiet, Reporter
 from .providers import Providers
@@ -38,6 +38,7 @@ from .results import (
     ListResult,
     ResetResult,
     RunResult,
+    SearchResult,
     SegmentResult,
     StatusResult,
 )
@@ -166,9 +167,10 @@ class Project:
         return answer(self, question, mode, min_support, use_llm, on_token)
 
     def search(self, query: str, group: str | None = None, segment: str | None = None,
-               k: int = 10) -> list[dict[str, Any]]:
-        """The stored texts closest to ``query``, optionally within one group or segment."""
-        return self.ask_engine().search_texts(query, k=k, group=group, segment=segment)
+               k: int = 10, engine=None) -> SearchResult:
+        """The stored texts closest to ``query``, optionally within one group or segment,
+        with their metadata (``engine``: a loaded ask engine to reuse, as the API does)."""
+        return search.search(self, query, group, segment, k, engine)
 
     def status(self) -> StatusResult:
         return data.status(self)

@@ -151,6 +151,26 @@ class ListResult(_Result):
                                           description="labels of ids the segmentation no longer has")
 
 
+class SearchHit(_Result):
+    doc_id: str
+    group_id: str | None = None
+    segment_id: str | None = None
+    group_name: str | None = Field(None, description="the group's displayed name")
+    segment_name: str | None = None
+    text: str
+    score: float = Field(..., description="cosine similarity to the query")
+    source: str | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict,
+                                     description="the record's metadata columns (date, rating, ...)")
+
+
+class SearchResult(_Result):
+    query: str
+    group: str | None = None
+    segment: str | None = None
+    hits: list[SearchHit] = Field(default_factory=list)
+
+
 class RunResult(_Result):
     ingest: IngestResult
     segment: SegmentResult
@@ -160,5 +180,5 @@ class RunResult(_Result):
 
 
 __all__ = ["DeckResult", "ExportResult", "ForgetResult", "GenerateResult", "IngestResult",
-           "LabelResult", "ListResult", "ResetResult", "RunResult", "SegmentResult",
-           "SegmentationSummary", "StatusResult", "TargetResult", "UnitRow"]
+           "LabelResult", "ListResult", "ResetResult", "RunResult", "SearchHit", "SearchResult",
+           "SegmentResult", "SegmentationSummary", "StatusResult", "TargetResult", "UnitRow"]

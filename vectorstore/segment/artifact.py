@@ -8,7 +8,7 @@ metadata key and its list in the artifact, so no caller re-derives it.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -43,6 +43,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Trend(_Strict):
+    """How a segment's or group's share of each month's records moved from the first month
+    of the date column to the last."""
+
+    first_period: str = Field(..., description="YYYY-MM")
+    last_period: str = Field(..., description="YYYY-MM")
+    first_count: int = Field(..., ge=0, description="its records in the first month")
+    last_count: int = Field(..., ge=0, description="its records in the last month")
+    first_share: float = Field(..., ge=0, le=1, description="of the first month's records")
+    last_share: float = Field(..., ge=0, le=1, description="of the last month's records")
+    change: float = Field(..., description="last_share - first_share")
+    direction: Literal["grew", "shrank", "steady"]
+
+
 class UnitInfo(_Strict):
     """What is known about one segment or group: size, keywords, central texts, stats."""
 
@@ -57,6 +71,13 @@ class UnitInfo(_Strict):
     cohesion: float = 0.0
     languages: dict[str, int] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
+    monthly: dict[str, int] = Field(default_factory=dict,
+                                    description="records per month (YYYY-MM) of the date "
+                                                "column; months without any are left out")
+    trend: Trend | None = Field(None, description="grew or shrank from the first to the last "
+                                                  "month (None: no date column, one month)")
+    rating: float | None = Field(None, description="average of the rating column")
+    rating_count: int = Field(0, ge=0, description="records with a rating")
 
 
 class SegmentInfo(UnitInfo):
@@ -115,6 +136,11 @@ class SegmentationRun(_Strict):
     groups: list[GroupInfo] = Field(default_factory=list)
     segments: list[SegmentInfo] = Field(default_factory=list)
     stability: Stability = Field(default_factory=Stability)
+    date_column: str | None = Field(None, description="the metadata column read as dates")
+    periods: list[str] = Field(default_factory=list,
+                               description="every month (YYYY-MM) from the first dated record "
+                                           "to the last, gaps included")
+    rating_column: str | None = Field(None, description="the numeric rating column")
     records_updated: int = 0
     assigned_new: int = 0
     seconds: float = 0.0
@@ -130,6 +156,10 @@ class SegmentationRun(_Strict):
     def find(self, unit_id: str) -> UnitInfo | None:
         """A group or a segment by id (ids never collide: g… vs s…)."""
         return self.unit(Level.GROUP, unit_id) or self.unit(Level.SEGMENT, unit_id)
+
+    def series(self, unit: UnitInfo) -> list[int]:
+        """``unit``'s records per month over :attr:`periods` (zeros for empty months)."""
+        return [unit.monthly.get(month, 0) for month in self.periods]
 
     def level_of(self, unit_id: str) -> Level | None:
         if self.unit(Level.GROUP, unit_id):

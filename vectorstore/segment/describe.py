@@ -1,5 +1,6 @@
 """Describe segments and groups: size, share, users, keywords, central texts, metadata and
-language distributions — what a person (or the persona agent) needs to read a segment."""
+language distributions, monthly sizes and trends, average ratings — what a person (or the
+persona agent) needs to read a segment."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from ..injection import FLAG_KEY, reads_as_instruction
 from ..records import META_PREFIX, rec
+from . import trends
 from .keywords import class_tfidf, top_terms
 from .types import UNASSIGNED
 
@@ -47,6 +49,11 @@ def describe(ids: Sequence[str], labels: np.ndarray, parents: np.ndarray, vector
         k: top_terms(v) for k, v in seg_docs.items()}
     grp_kw = class_tfidf(grp_docs) if len(grp_docs) > 1 else {
         k: top_terms(v) for k, v in grp_docs.items()}
+    date_key = trends.detect_date_key(metadatas)
+    months = [trends.month_of(m.get(date_key)) if date_key else None for m in metadatas]
+    periods = trends.periods(months)
+    totals = trends.monthly(months, range(n))
+    rating_key = trends.detect_rating_key(metadatas)
 
     def block(mask: np.ndarray, name: str, keywords: list[str]) -> dict[str, Any]:
         where = np.where(mask)[0]
@@ -55,6 +62,9 @@ def describe(ids: Sequence[str], labels: np.ndarray, parents: np.ndarray, vector
         sims = vectors[where] @ centroid
         central = where[np.lexsort((np.asarray(ids, dtype=object)[where].astype(str), -sims))]
         central = [i for i in central if not flagged[i]] or list(central)
+        counts = trends.monthly(months, where)
+        rating, rated = trends.mean_rating([metadatas[i].get(rating_key) for i in where]
+                                           if rating_key else [])
         return {
             "id": name, "size": len(where), "share": round(len(where) / n, 4),
             "rows": int(rows[where].sum()),
@@ -65,6 +75,9 @@ def describe(ids: Sequence[str], labels: np.ndarray, parents: np.ndarray, vector
             "cohesion": round(float(sims.mean()), 4),
             "languages": dict(Counter(metadatas[i].get("lang", "und") for i in where).most_common()),
             "metadata": _meta_stats([metadatas[i] for i in where]),
+            "monthly": counts,
+            "trend": trends.trend(counts, totals, periods[0], periods[-1]) if periods else None,
+            "rating": rating, "rating_count": rated,
         }
 
     segments = []
@@ -82,7 +95,9 @@ def describe(ids: Sequence[str], labels: np.ndarray, parents: np.ndarray, vector
         members = sorted({seg_names[x] for x in labels[mask].tolist()}, key=_natural)
         groups.append({**block(mask, name, grp_kw.get(name, [])), "segments": members})
     return {"segments": segments, "groups": groups,
-            "users": user_distribution(users, labels, seg_names)}
+            "users": user_distribution(users, labels, seg_names),
+            "date_column": trends.column_name(date_key), "periods": periods,
+            "rating_column": trends.column_name(rating_key)}
 
 
 def user_distribution(users: Sequence[str | None], labels: np.ndarray,

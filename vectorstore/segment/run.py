@@ -164,7 +164,8 @@ def _summarise(data: Loaded, labels, parents, seg_names, grp_names, embedder, pa
         rows=int(sum(rec(m).get("dup_count", 1) for m in data.metadatas if "text_hash" in m)),
         unassigned=unassigned, unassigned_share=round(unassigned / len(data.ids), 4),
         counts={"segments": len(desc["segments"]), "groups": len(desc["groups"])},
-        groups=desc["groups"], segments=desc["segments"],
+        groups=desc["groups"], segments=desc["segments"], date_column=desc["date_column"],
+        periods=desc["periods"], rating_column=desc["rating_column"],
         elapsed_seconds=round(time.perf_counter() - started, 2))
     return run, desc["users"]
 
