@@ -185,3 +185,59 @@ def test_date_and_rating_columns_are_found_by_name_and_values():
     t = trends.trend({"2025-11": 1, "2026-02": 6}, {"2025-11": 10, "2026-02": 20},
                      "2025-11", "2026-02")
     assert t["direction"] == "grew" and t["change"] == 0.2
+
+
+def test_export_personas_to_xlsx_and_csv_and_records_with_names(team, cli, tmp_path):
+    import csv
+
+    from openpyxl import load_workbook
+
+    gid = "g1"
+    assert cli("-w", team, "label", gid, "Grandparents").code == 0
+    personas = [json.loads(p.read_text())
+                for p in sorted((team / "personas").glob("persona-*.json"))]
+    claims = {(p["group_id"], c["text"]): c for p in personas
+              for f in ("goals", "pain_points", "behaviours", "motivations") for c in p[f]}
+    out = tmp_path / "personas.xlsx"
+    r = cli("-w", team, "--json", "export", "--personas", "--out", out)
+    assert r.code == 0, r.stderr
+    assert r.json["personas"] == len(personas) and r.json["claims"] == len(claims) > 0
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["claims", "personas"]
+    rows = list(book["claims"].iter_rows(values_only=True))
+    header, body = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
+    assert list(header[:10]) == ["level", "group_id", "segment_id", "name", "facet", "claim",
+                                 "share", "support_count", "quote", "quote_doc_id"]
+    assert len(body) == len(claims)
+    texts = {}
+    for row in body:
+        c = claims[(row["group_id"], row["claim"])]
+        assert row["share"] == c["prevalence"] and row["support_count"] == c["support_count"]
+        assert row["facet"] in ("goals", "pain points", "behaviours", "motivations")
+        assert row["quote"] and row["quote_doc_id"] in c["evidence_ids"]
+        texts.setdefault(row["quote_doc_id"], row["quote"])
+        expected = "Grandparents" if row["group_id"] == gid else next(
+            p["name"] for p in personas if p["group_id"] == row["group_id"])
+        assert row["name"] == expected
+    people = list(book["personas"].iter_rows(values_only=True))
+    assert len(people) == len(personas) + 1 and "Grandparents" in [r[3] for r in people]
+    # the CSV has the same rows
+    flat = tmp_path / "personas.csv"
+    assert cli("-w", team, "export", "--personas", "--out", flat).code == 0
+    with open(flat, encoding="utf-8") as f:
+        assert len(list(csv.DictReader(f))) == len(claims)
+    assert cli("-w", team, "export", "--personas", "--out", tmp_path / "p.parquet").code == 2
+    # the record export joins labels and persona names; every quote is a record's text
+    rec = tmp_path / "records.csv"
+    assert cli("-w", team, "export", "--out", rec).code == 0
+    with open(rec, encoding="utf-8") as f:
+        records = list(csv.DictReader(f))
+    assert {"group_label", "segment_label", "persona_name"} <= set(records[0])
+    mine = [x for x in records if x["parent_id"] == gid]
+    assert mine and all(x["group_label"] == "Grandparents" == x["persona_name"] for x in mine)
+    other = next(x for x in records if x["parent_id"] not in (gid, "unassigned"))
+    assert other["group_label"] == "" and other["persona_name"]
+    by_id = {x["id"]: x["text"] for x in records}
+    for doc, quote in texts.items():
+        assert quote.rstrip(" …") in by_id[doc]
+    assert cli("-w", team, "label", gid, "--clear").code == 0

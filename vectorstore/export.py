@@ -6,7 +6,7 @@ import csv
 import json
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,11 @@ BASE = ["id", "text", "user", "segment_id", "parent_id", "source", "row", "lang"
 FORMATS = (".jsonl", ".csv", ".parquet")
 
 
-def _rows(store: ChromaStore, meta_names: dict[str, str]) -> Iterator[dict[str, Any]]:
+Extra = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def _rows(store: ChromaStore, meta_names: dict[str, str], extra: Extra | None = None
+          ) -> Iterator[dict[str, Any]]:
     for item in store.iter_records(include=("documents", "metadatas")):
         m = item["metadata"] or {}
         r = rec(m)
@@ -28,12 +32,15 @@ def _rows(store: ChromaStore, meta_names: dict[str, str]) -> Iterator[dict[str, 
                "source": m.get("source"), "row": r.get("row"), "lang": m.get("lang"),
                "dup_count": r.get("dup_count"), "chunk_of": m.get("chunk_of"),
                "chunk_index": r.get("chunk_index")}
+        if extra is not None:
+            row.update(extra(m))
         for key, column in meta_names.items():
             row[column] = m.get(key)
         yield row
 
 
-def _meta_columns(store: ChromaStore) -> tuple[dict[str, str], dict[str, str]]:
+def _meta_columns(store: ChromaStore, taken: Sequence[str] = ()
+                  ) -> tuple[dict[str, str], dict[str, str]]:
     """Metadata keys → output column names, and each column's parquet type."""
     kinds: dict[str, set] = {}
     for item in store.iter_records(include=("metadatas",)):
@@ -43,7 +50,7 @@ def _meta_columns(store: ChromaStore) -> tuple[dict[str, str], dict[str, str]]:
     names = {}
     for k in sorted(kinds):
         short = k[len(META_PREFIX):]
-        names[k] = short if short not in BASE else k
+        names[k] = short if short not in BASE and short not in taken else k
     types = {}
     for k, ts in kinds.items():
         types[names[k]] = ("int64" if ts == {"int"} else "double" if ts <= {"int", "float"}
@@ -51,20 +58,26 @@ def _meta_columns(store: ChromaStore) -> tuple[dict[str, str], dict[str, str]]:
     return names, types
 
 
-def export_records(store: ChromaStore, out: Path) -> int:
-    """Write every record of ``store`` to ``out`` (.jsonl, .csv or .parquet), atomically."""
+def export_records(store: ChromaStore, out: Path, extra: Extra | None = None,
+                   extra_columns: Sequence[str] = ()) -> int:
+    """Write every record of ``store`` to ``out`` (.jsonl, .csv or .parquet), atomically.
+
+    ``extra`` adds the (string) columns ``extra_columns`` to each row from its metadata (the
+    application joins labels and persona names in this way)."""
     suffix = out.suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"--out {out}: use a .jsonl, .csv or .parquet file name")
     if not store.exists() or store.count() == 0:
         raise InputError(f"collection {store.name!r} has no records; run `persona ingest` first")
-    names, types = _meta_columns(store)
+    names, types = _meta_columns(store, extra_columns)
+    types.update({c: "string" for c in extra_columns})
     writer: Callable = {".jsonl": _jsonl, ".csv": _csv, ".parquet": _parquet}[suffix]
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        n = writer(Path(tmp), _rows(store, names), [*BASE, *names.values()], types)
+        n = writer(Path(tmp), _rows(store, names, extra),
+                   [*BASE, *extra_columns, *names.values()], types)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

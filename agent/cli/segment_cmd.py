@@ -86,11 +86,30 @@ def register(app: typer.Typer) -> None:
 
     @app.command("export")
     def export(ctx: typer.Context,
-               out: Annotated[Path, typer.Option("--out", "-o", help="Output file: .jsonl, .csv "
-                                                 "or .parquet.", show_default=False)],
+               out: Annotated[Path, typer.Option(
+                   "--out", "-o", help="Output file: .jsonl, .csv or .parquet (records); .csv "
+                   "or .xlsx (with --personas).", show_default=False)],
+               personas: Annotated[bool, typer.Option(
+                   "--personas", help="Write one row per persona claim instead: id, name, "
+                   "facet, claim, share, support count and a quote.")] = False,
                json_output: JsonFlag = False) -> None:
-        """Write one row per record (id, text, user, segment_id, parent_id, metadata)."""
+        """Write records, or persona claims, for a spreadsheet or your own tools.
+
+        Records: one row per record (id, text, user, segment_id, parent_id, group_label,
+        segment_label, persona_name, metadata). With --personas: one row per claim, named
+        as everywhere else (labels first); an .xlsx file also has a sheet of personas.
+
+        \b
+        Example:
+          persona export --out records.parquet
+          persona export --personas --out personas.xlsx
+        """
         a = get_ctx(ctx, json_output)
+        if personas:
+            p = a.project().export_personas(out)
+            a.human.print(f"exported {p.claims} claims of {p.personas} personas to {p.out}")
+            a.emit(p)
+            return
         r = a.project().export(out)
         a.human.print(f"exported {r.records} records to {r.out}")
         a.emit(r)

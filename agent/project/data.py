@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from agent.config import CONFIG_FILE
 from agent.logs import detach_handlers
 from vectorstore.errors import InputError
-from vectorstore.export import export_records
 from vectorstore.records import is_first
 from vectorstore.redact import pseudonymize
 
@@ -68,8 +67,9 @@ def _segmentation_summary(project: Project) -> SegmentationSummary | None:
 
 
 def export(project: Project, out: Path) -> ExportResult:
-    n = export_records(project.providers.store(), out)
-    return ExportResult(out=str(out), records=n)
+    from .exports import export_records_joined
+
+    return export_records_joined(project, out)
 
 
 def forget(project: Project, user: str | None = None, source: str | None = None,

@@ -36,6 +36,7 @@ from .results import (
     IngestResult,
     LabelResult,
     ListResult,
+    PersonaExportResult,
     ResetResult,
     RunResult,
     SearchResult,
@@ -184,7 +185,14 @@ class Project:
         return naming.list_units(self, segments)
 
     def export(self, out: Path) -> ExportResult:
+        """One row per record, with segment ids, group labels and persona names."""
         return data.export(self, out)
+
+    def export_personas(self, out: Path) -> PersonaExportResult:
+        """One row per persona claim, as .csv or .xlsx (a spreadsheet for the team)."""
+        from .exports import export_personas
+
+        return export_personas(self, out)
 
     def forget(self, user: str | None = None, source: str | None = None,
                ids_file: Path | None = None) -> ForgetResult:

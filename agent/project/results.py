@@ -71,6 +71,12 @@ class ExportResult(_Result):
     records: int
 
 
+class PersonaExportResult(_Result):
+    out: str
+    personas: int
+    claims: int = Field(..., description="rows written: one per claim")
+
+
 class ForgetResult(_Result):
     deleted: int
     texts: int
@@ -180,5 +186,6 @@ class RunResult(_Result):
 
 
 __all__ = ["DeckResult", "ExportResult", "ForgetResult", "GenerateResult", "IngestResult",
-           "LabelResult", "ListResult", "ResetResult", "RunResult", "SearchHit", "SearchResult",
-           "SegmentResult", "SegmentationSummary", "StatusResult", "TargetResult", "UnitRow"]
+           "LabelResult", "ListResult", "PersonaExportResult", "ResetResult", "RunResult",
+           "SearchHit", "SearchResult", "SegmentResult", "SegmentationSummary", "StatusResult",
+           "TargetResult", "UnitRow"]
