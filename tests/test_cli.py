@@ -1,4 +1,5 @@
-"""The CLI contract: exit codes, messages, --json, lock, forget, reset, embedder mismatch."""
+"""The CLI contract: exit codes, messages, --json, lock, forget, reset, embedder mismatch,
+help texts and where global options may go."""
 
 import json
 import subprocess
@@ -6,7 +7,10 @@ import sys
 import textwrap
 
 import pytest
+import typer.main
 
+from agent.cli.argv import normalise
+from agent.cli.main import app
 from tests.conftest import DEMO_CORPUS
 
 pytestmark = pytest.mark.e2e
@@ -170,3 +174,57 @@ def test_demo_corpus_properties():
     assert len(good) >= 600 and len(groups) >= 6
     zh = sum(any("\u4e00" <= ch <= "\u9fff" for ch in r[0]) for r in good)
     assert 0.2 < zh / len(good) < 0.8
+
+
+# -- CLI habits: help at 80 columns, global options before or after the command -------------
+CLI_ROOT = typer.main.get_command(app)
+
+
+def command_paths(command=CLI_ROOT, path=()):
+    yield path
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from command_paths(sub, (*path, name))
+
+
+@pytest.mark.parametrize("path", list(command_paths()), ids=lambda p: " ".join(p) or "persona")
+def test_every_help_has_an_example_and_nothing_is_cut_off(cli, path):
+    r = cli(*path, "--help", env={"COLUMNS": "80"})
+    assert r.code == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert "Example:" in r.stdout, f"`persona {' '.join(path)} --help` shows no example"
+    cut = [line for line in lines if line.rstrip().endswith("...")
+           and not line.startswith("Usage:")]  # "PATH..." in a usage line means "one or more"
+    assert not cut, r.stdout
+    assert max(len(line) for line in lines) <= 80, r.stdout
+
+
+def test_serve_port_is_described(cli):
+    out = cli("serve", "--help", env={"COLUMNS": "80"}).stdout
+    port = out[out.index("--port"):out.index("--token")]
+    assert "web page" in port and "8000" in port
+
+
+def test_global_options_work_after_the_command(cli, tmp_path):
+    data = tmp_path / "r.csv"
+    data.write_text("text\nthe app is great\nsearch is slow\ncards are blocked abroad\n",
+                    encoding="utf-8")
+    ws = tmp_path / "ws"
+    r = cli("ingest", data, "--workspace", ws, "--embedder", "minilm", "--json")
+    assert r.code == 0, r.stderr
+    assert (ws / "state.json").exists() and not (tmp_path / ".persona").exists()
+    assert cli("status", "-w", ws, "--json").json["records"] == 3
+    assert cli("status", "--json", f"--workspace={ws}", "-v").json["records"] == 3
+    assert cli("-w", ws, "status", "--workspace", f"{ws}/").code == 0  # the same, twice
+    r = cli("-w", ws, "status", "-w", tmp_path / "other")
+    assert r.code == 2 and "--workspace was given twice" in r.stderr
+    r = cli("status", "-w", ws, "--collection", "a-1", "--collection", "b-2")
+    assert r.code == 2 and "--collection was given twice" in r.stderr
+
+
+def test_option_values_and_double_dash_are_left_alone():
+    assert normalise(["ingest", "f.csv", "--text-col", "-w", "-w", "ws"], CLI_ROOT) == [
+        "--workspace", "ws", "ingest", "f.csv", "--text-col", "-w"]
+    assert normalise(["ask", "--", "-v"], CLI_ROOT) == ["ask", "--", "-v"]
+    assert normalise(["eval", "compare", "a", "b", "-v"], CLI_ROOT) == [
+        "--verbose", "eval", "compare", "a", "b"]
+    assert normalise(["-w", "ws", "status"], CLI_ROOT) == ["--workspace", "ws", "status"]

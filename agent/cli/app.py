@@ -13,7 +13,13 @@ from .context import AppContext
 
 app = typer.Typer(
     name="persona",
-    help="Evidence-backed user segments and personas from what users write.",
+    help="Evidence-backed user segments and personas from what users write.\n\n"
+         "Global options (-w/--workspace, --chroma-url, --collection, -v) go before or after "
+         "the command. A workspace remembers its store (Chroma URL, collection, embedder) "
+         "from its first ingest.\n\n\b\nExample:\n"
+         "  persona run examples/app_reviews.csv --meta-cols rating,channel,date\n"
+         "  persona ingest reviews.csv --workspace team-ws\n"
+         "  persona list -w team-ws",
     no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )

@@ -83,7 +83,13 @@ def register(app: typer.Typer) -> None:
             no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer from the counts "
                                                  "alone, without a model.")] = False,
             json_output: JsonFlag = False) -> None:
-        """Ask a question about the segments; the answer cites texts and gives counts."""
+        """Ask about your users; the answer counts and cites texts.
+
+        \b
+        Example:
+          persona ask "What do students complain about most?"
+          persona ask "哪个用户群最在意手续费？" --no-llm --json
+        """
         a = get_ctx(ctx, json_output)
         streamed = []
 
@@ -102,12 +108,20 @@ def register(app: typer.Typer) -> None:
     @app.command("serve")
     def serve(ctx: typer.Context,
               host: Annotated[str, typer.Option("--host", help="Listen address.")] = "127.0.0.1",
-              port: Annotated[int, typer.Option("--port", min=1, max=65535,
-                                                help="TCP port to listen on.")] = 8000,
+              port: Annotated[int, typer.Option(
+                  "--port", min=1, max=65535, help="TCP port for the API and the web page: "
+                  "open http://HOST:PORT/ in a browser.")] = 8000,
               token: Annotated[str | None, typer.Option(
                   "--token", help="Require 'Authorization: Bearer TOKEN' on every route "
                   "[default: $PERSONA_API_TOKEN].", show_default=False)] = None) -> None:
-        """Serve the HTTP API and the web page (the deck, search and ask)."""
+        """Serve the HTTP API and the web page.
+
+        The page shows the personas and lets you search, ask and rename groups.
+
+        \b
+        Example:
+          persona serve --port 8000      # then open http://127.0.0.1:8000/
+        """
         import uvicorn
 
         from agent.api.app import create_app

@@ -26,7 +26,14 @@ def register(app: typer.Typer) -> None:
                    "--ids", help="Erase the records listed in FILE (one id per line).",
                    show_default=False)] = None,
                json_output: JsonFlag = False) -> None:
-        """Delete records (an erasure request) and mark what was derived from them stale."""
+        """Erase records (an erasure request).
+
+        What was derived from them (segments, personas, the deck) is marked stale.
+
+        \b
+        Example:
+          persona forget --user someone@example.com
+        """
         a = get_ctx(ctx, json_output)
         r = a.project().forget(user, source, ids)
         if r.deleted:
@@ -41,7 +48,14 @@ def register(app: typer.Typer) -> None:
     def reset(ctx: typer.Context,
               yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
               json_output: JsonFlag = False) -> None:
-        """Empty the workspace and its collection (keeps persona.toml)."""
+        """Empty the workspace and its collection (keeps persona.toml).
+
+        Also forgets the pinned store, so the next ingest may use another one.
+
+        \b
+        Example:
+          persona reset --yes
+        """
         a = get_ctx(ctx, json_output)
         project = a.project(check_pins=False)  # empties the store the workspace pinned
         store = project.settings.chroma.url or "the embedded store"

@@ -15,8 +15,7 @@ from .app import JsonFlag, get_ctx
 from .context import AppContext
 
 STRICT_EXIT = 3
-eval_app = typer.Typer(help="Score personas of prompt/model variants side by side.",
-                       invoke_without_command=True, no_args_is_help=False)
+eval_app = typer.Typer(invoke_without_command=True, no_args_is_help=False)  # help: eval_main
 
 
 def _fail_under(values: list[str]) -> dict[str, float]:
@@ -83,9 +82,18 @@ def eval_main(
                                            "answers.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Run the pipeline under several variants on the same data and segments; score and
-    compare them (results.jsonl, report.md, report.html). Without --data (or --planted) the
-    variants run on this workspace's own records and segmentation."""
+    """Score personas of prompt or model variants side by side.
+
+    Runs the pipeline under several variants on the same data and segments and compares
+    them (results.jsonl, report.md, report.html). Without --data (or --planted) the
+    variants run on this workspace's own records and segmentation.
+
+    \b
+    Example:
+      persona eval --data reviews.csv --label-col label \\
+          --variant v1:prompts=1 --variant v2:prompts=2
+      persona eval compare RUN_A RUN_B
+    """
     if ctx.invoked_subcommand is not None:
         return
     from evals.variants import load_spec, parse_variant
@@ -125,7 +133,12 @@ def eval_compare(ctx: typer.Context,
                  run_a: Annotated[str, typer.Argument(help="Run id or directory.")],
                  run_b: Annotated[str, typer.Argument(help="Run id or directory.")],
                  json_output: JsonFlag = False) -> None:
-    """Diff two stored eval runs metric by metric."""
+    """Diff two stored eval runs metric by metric.
+
+    \b
+    Example:
+      persona eval compare 20260101T120000-ab12 20260102T090000-cd34
+    """
     from evals.report import compare
 
     a = get_ctx(ctx, json_output)

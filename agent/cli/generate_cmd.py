@@ -92,7 +92,16 @@ def register(app: typer.Typer) -> None:
                      show_default=False)] = None,
                  no_cache: NoCache = False, strict: Strict = False,
                  json_output: JsonFlag = False) -> None:
-        """Interview every group's texts and write evidence-backed persona JSON."""
+        """Write an evidence-backed persona for every group.
+
+        Code finds and counts the evidence in each group's texts; the model writes short,
+        validated sentences. Unchanged groups are kept without a model call.
+
+        \b
+        Example:
+          persona generate --only g1,g3
+          PERSONA_LLM__BASE_URL=http://127.0.0.1:8080/v1 persona generate
+        """
         a = get_ctx(ctx, json_output)
         if interview is not None and interview not in ("guided", "autonomous"):
             raise InputError(f"--interview must be guided or autonomous, not {interview!r}")
@@ -111,7 +120,14 @@ def register(app: typer.Typer) -> None:
 
     @app.command("deck")
     def deck(ctx: typer.Context, json_output: JsonFlag = False) -> None:
-        """Rebuild deck/deck.md and deck/index.html from the stored personas."""
+        """Rebuild the persona deck (deck/index.html and deck/deck.md).
+
+        Run it after `persona label` to show the new names.
+
+        \b
+        Example:
+          persona deck
+        """
         a = get_ctx(ctx, json_output)
         r = a.project().deck()
         print_deck(a, r)

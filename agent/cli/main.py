@@ -33,6 +33,32 @@ def _register() -> None:
         module.register(app)
     app.add_typer(eval_cmd.eval_app, name="eval")
     app.add_typer(llm_cmd.llm_app, name="llm")
+    _short_helps(app)
+
+
+def _short_helps(typer_app) -> None:
+    """Give every command its help's first sentence as the one line the command list
+    shows, so the list is never cut off with "..." in a narrow terminal."""
+    import inspect
+
+    import typer.models
+
+    def first(text: str | None) -> str | None:
+        if not text:
+            return None
+        paragraph = inspect.cleandoc(text).split("\n\n")[0].replace("\n", " ")
+        return paragraph.split(". ")[0].rstrip(".") + "."
+
+    for info in typer_app.registered_commands:
+        if not info.short_help:
+            info.short_help = first(info.help or (info.callback and info.callback.__doc__))
+    for group in typer_app.registered_groups:
+        sub = group.typer_instance
+        if isinstance(sub.info.short_help, typer.models.DefaultPlaceholder) or \
+                not sub.info.short_help:
+            sub.info.short_help = first(sub.info.help if isinstance(sub.info.help, str)
+                                        else None)
+        _short_helps(sub)
 
 
 _register()
@@ -44,9 +70,14 @@ def _on_sigterm(signum, frame):  # turn SIGTERM into a normal exit so cleanup ru
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: every error becomes a message and an exit code."""
+    import typer.main
+
+    from .argv import normalise
+
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
-        app(args=argv, prog_name="persona")
+        args = normalise(sys.argv[1:] if argv is None else argv, typer.main.get_command(app))
+        app(args=args, prog_name="persona")
     except PersonaError as exc:
         log.debug("failed: %s", exc, exc_info=True)
         sys.stderr.write(f"error: {scrub(str(exc))}\n")

@@ -72,7 +72,16 @@ def register(app: typer.Typer) -> None:
             "(the result then depends only on the records and settings).")] = False,
         json_output: JsonFlag = False,
     ) -> None:
-        """Group the stored texts into segments and parent groups by embedding neighbourhoods."""
+        """Group the stored texts into segments and parent groups.
+
+        A kNN graph of the embeddings and Leiden community detection find the number of
+        segments themselves; segment and group ids (and so labels) carry over between runs.
+
+        \b
+        Example:
+          persona segment
+          persona segment --fresh --seed 7
+        """
         a = get_ctx(ctx, json_output)
         if method not in METHODS:
             raise InputError(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -93,7 +102,7 @@ def register(app: typer.Typer) -> None:
                    "--personas", help="Write one row per persona claim instead: id, name, "
                    "facet, claim, share, support count and a quote.")] = False,
                json_output: JsonFlag = False) -> None:
-        """Write records, or persona claims, for a spreadsheet or your own tools.
+        """Write records or persona claims for spreadsheets and other tools.
 
         Records: one row per record (id, text, user, segment_id, parent_id, group_label,
         segment_label, persona_name, metadata). With --personas: one row per claim, named

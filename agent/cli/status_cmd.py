@@ -45,7 +45,15 @@ def print_status(app: AppContext, s: StatusResult) -> None:
 def register(app: typer.Typer) -> None:
     @app.command("status")
     def status(ctx: typer.Context, json_output: JsonFlag = False) -> None:
-        """Show the collection, counts, embedder, languages, users and stages."""
+        """Show what the workspace holds and which stages have run.
+
+        The pinned store, counts, embedder, languages, users, sources, the segmentation and
+        what is stale.
+
+        \b
+        Example:
+          persona status --json
+        """
         a = get_ctx(ctx, json_output)
         s = a.project().status()
         print_status(a, s)
