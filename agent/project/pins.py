@@ -62,7 +62,7 @@ def apply_pins(settings: Settings, workspace: Workspace, check: bool = True
         if check:
             problem = conflict(settings, pinned)
             if problem:
-                raise PinConflict(_message(workspace, pinned, *problem[:2]))
+                raise PinConflict(_message(workspace, pinned, *problem))
         out.chroma.url = pinned.chroma_url
         out.chroma.collection = pinned.collection
     named = {k: getattr(settings.llm, k) for k in LLM_KEYS
@@ -76,21 +76,21 @@ def apply_pins(settings: Settings, workspace: Workspace, check: bool = True
     return out, None
 
 
-def conflict(settings: Settings, pinned: StoreIdentity) -> tuple[str, Any, Any] | None:
-    """(setting, asked value, pinned value) for the first contradiction, or None."""
+def conflict(settings: Settings, pinned: StoreIdentity) -> tuple[str, Any] | None:
+    """(setting, the value asked for) of the first contradiction, or None."""
     chroma, emb = settings.chroma, settings.embedding
     if "url" in chroma.model_fields_set and \
             normalise_url(chroma.url) != normalise_url(pinned.chroma_url):
-        return "url", chroma.url, pinned.chroma_url
+        return "url", chroma.url
     if "collection" in chroma.model_fields_set and chroma.collection \
             and chroma.collection != pinned.collection:
-        return "collection", chroma.collection, pinned.collection
+        return "collection", chroma.collection
     if pinned.embedder_kind:
         if "embedder" in emb.model_fields_set and emb.embedder not in ("auto",
                                                                        pinned.embedder_kind):
-            return "embedder", emb.embedder, pinned.embedder_kind
+            return "embedder", emb.embedder
         if "model" in emb.model_fields_set and emb.model and emb.model != pinned.embedder_model:
-            return "model", emb.model, pinned.embedder_model or "its default model"
+            return "model", emb.model
     return None
 
 
