@@ -524,6 +524,23 @@ PLANTED: dict[str, list[dict]] = {
     ],
 }
 
+# User ids: one sample of distinct numbers, cut into blocks of UID_BLOCK, one block per domain (so no
+# user id is shared between corpora). A domain's block is its position in UID_BLOCKS, not its position
+# in the sorted domain list: the first eight are the original domains in their original order, and new
+# domains are only ever appended, so adding a domain changes no other domain's user ids. (random.sample
+# with a larger k returns the same first numbers, so the first eight blocks are what they always were.)
+UID_BLOCK = 400
+UID_BLOCKS = (
+    "fitness_tracker",
+    "food_delivery",
+    "hotel_booking",
+    "language_learning",
+    "photo_editing",
+    "ride_hailing",
+    "smart_home",
+    "video_streaming",
+)
+
 CITIES = ("Ashgrove", "Brightwater", "Cedarfield", "Dunmore Bay", "Elmsworth", "Fairhaven", "Glenrock")
 
 FILLER_EN = {
@@ -1069,9 +1086,13 @@ def build() -> dict[str, bytes]:
     out["aspects/sentences.jsonl"] = jsonl(sents)
     out["aspects/aspects.jsonl"] = jsonl(asps)
     out["ask/questions.jsonl"] = jsonl(qs)
-    pool = random.Random(314159).sample(range(1000, 100000), 8 * 400)
-    for k, d in enumerate(domains):
-        csv_b, labels_b, truth_b = planted(d, pool[k * 400 : (k + 1) * 400])
+    unslotted = sorted({d["domain"] for d in domains} - set(UID_BLOCKS))
+    if unslotted:
+        raise DataError(f"no user-id block for {unslotted}: append them to UID_BLOCKS")
+    pool = random.Random(314159).sample(range(1000, 100000), len(UID_BLOCKS) * UID_BLOCK)
+    for d in domains:
+        k = UID_BLOCKS.index(d["domain"])
+        csv_b, labels_b, truth_b = planted(d, pool[k * UID_BLOCK : (k + 1) * UID_BLOCK])
         out[f"planted/{d['domain']}.csv"] = csv_b
         out[f"planted/{d['domain']}.labels.jsonl"] = labels_b
         out[f"planted/{d['domain']}.truth.json"] = truth_b
