@@ -43,8 +43,8 @@ FACETS = ("goal", "pain_point", "behaviour", "motivation")
 ROLE_FACET = "who"
 LANGS = ("en", "zh")
 QUESTION_KINDS = ("who", "how_many", "other")
-EN_WORDS = (8, 30)
-ZH_CHARS = (8, 40)
+EN_WORDS = (4, 30)
+ZH_CHARS = (5, 40)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 # --------------------------------------------------------------------------------------------
