@@ -15,7 +15,7 @@ import numpy as np
 from .graph import knn_graph, leiden
 from .hierarchy import parent_groups
 from .knn import EXACT_LIMIT, knn
-from .outliers import compact, default_min_size, merge_small
+from .outliers import compact, default_min_size, merge_indistinct, merge_small
 from .types import UNASSIGNED, Segmentation
 
 # Chosen on banking77's train split (benchmarks/segment_tune.py); see README "Segmentation".
@@ -65,7 +65,7 @@ class _Base:
             initial = warm_start([previous[i] for i in order], idx)
         raw = self.fine_labels(x, graph, initial)
         min_size = self.min_segment_size or default_min_size(n)
-        labels = compact(merge_small(raw, x, min_size, (idx, sim)))
+        labels = compact(merge_indistinct(merge_small(raw, x, min_size, (idx, sim)), x))
         parents = compact(parent_groups((idx, sim), labels, x, self.seed, self.min_groups,
                                         self.max_groups, self.weighting))
         return self._unsort(order, labels, parents, n, min_size=min_size,

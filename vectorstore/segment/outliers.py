@@ -120,6 +120,44 @@ def _attach_by_centroid(labels, vectors, big, far_quantile) -> np.ndarray:
     return labels
 
 
+def merge_indistinct(labels: np.ndarray, vectors: np.ndarray, tol: float = 1e-6) -> np.ndarray:
+    """Join segments whose texts are, on average, as similar to another segment's texts as
+    to their own: nothing in the embeddings tells them apart.
+
+    Modularity cuts any graph into communities, including one where every neighbour is
+    equally similar (identical or near-identical texts, whose kNN lists are then ordered
+    by id only); such a cut is an artefact. Mean similarities come from the segments' mean
+    vectors (a · b averaged over pairs), so this costs one pass over the rows. Real segments
+    are more similar inside than across and are left alone.
+    """
+    segs = sorted(set(labels.tolist()) - {UNASSIGNED})
+    if len(segs) < 2:
+        return labels
+    groups = members_by_label(labels)
+    means = np.stack([row_mean(vectors, groups[s]) for s in segs]).astype(np.float64)
+    cross = means @ means.T
+    within = np.diag(cross).copy()
+    close = cross >= np.minimum(within[:, None], within[None, :]) - tol
+    np.fill_diagonal(close, False)
+    if not close.any():
+        return labels
+    root = list(range(len(segs)))  # union-find over the segments that cannot be told apart
+
+    def find(i: int) -> int:
+        while root[i] != i:
+            root[i] = root[root[i]]
+            i = root[i]
+        return i
+
+    for i, j in zip(*np.nonzero(np.triu(close)), strict=True):
+        a, b = find(int(i)), find(int(j))
+        root[max(a, b)] = min(a, b)
+    out = labels.copy()
+    for pos, s in enumerate(segs):
+        out[groups[s]] = segs[find(pos)]
+    return out
+
+
 def compact(labels: np.ndarray) -> np.ndarray:
     """Renumber labels 0..m-1 by decreasing size (ties by first occurrence); keep -1."""
     ids, first, inverse, counts = np.unique(labels, return_index=True, return_inverse=True,
