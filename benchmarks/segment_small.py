@@ -163,7 +163,7 @@ def table(rows: list[dict]) -> list[str]:
         emb = "MiniLM" if r["corpus"] == "banking77" else "multilingual USE"
         out.append(
             f"| {r['corpus']} ({emb}) | {r['labels']} × {r['per']} | {r['n']} | "
-            f"{t['ari_seg']:.3f} → **{n['ari_seg']:.3f}** | {t['ari_grp']:.3f} → {n['ari_grp']:.3f} | "
+            f"{t['ari_seg']:.3f} → {n['ari_seg']:.3f} | {t['ari_grp']:.3f} → {n['ari_grp']:.3f} | "
             f"{t['segs']:.1f} ({t['min_segs']}) → {n['segs']:.1f} ({n['min_segs']}) | "
             f"{t['groups']:.1f} → {n['groups']:.1f} | "
             f"{'yes' if t['check'] else 'no'} / {'yes' if n['check'] else 'no'} |")
