@@ -121,14 +121,16 @@ def _attach_by_centroid(labels, vectors, big, far_quantile) -> np.ndarray:
 
 
 def merge_indistinct(labels: np.ndarray, vectors: np.ndarray, tol: float = 1e-6) -> np.ndarray:
-    """Join segments whose texts are, on average, as similar to another segment's texts as
-    to their own: nothing in the embeddings tells them apart.
+    """Join two segments when their texts are, on average, as similar across the pair as
+    inside either one: nothing in the embeddings tells them apart.
 
     Modularity cuts any graph into communities, including one where every neighbour is
-    equally similar (identical or near-identical texts, whose kNN lists are then ordered
-    by id only); such a cut is an artefact. Mean similarities come from the segments' mean
-    vectors (a · b averaged over pairs), so this costs one pass over the rows. Real segments
-    are more similar inside than across and are left alone.
+    equally similar (identical texts, whose kNN lists are then ordered by id only); such a
+    cut is an artefact. Mean similarities come from the segments' mean vectors (``a · b``
+    averaged over all pairs, each text with itself included, which makes "inside" a little
+    higher and the test conservative), so this costs one pass over the rows. Requiring the
+    pair to match the tighter of the two leaves real segments alone, a diffuse one beside
+    a tight one included.
     """
     segs = sorted(set(labels.tolist()) - {UNASSIGNED})
     if len(segs) < 2:
@@ -137,7 +139,7 @@ def merge_indistinct(labels: np.ndarray, vectors: np.ndarray, tol: float = 1e-6)
     means = np.stack([row_mean(vectors, groups[s]) for s in segs]).astype(np.float64)
     cross = means @ means.T
     within = np.diag(cross).copy()
-    close = cross >= np.minimum(within[:, None], within[None, :]) - tol
+    close = cross >= np.maximum(within[:, None], within[None, :]) - tol
     np.fill_diagonal(close, False)
     if not close.any():
         return labels
