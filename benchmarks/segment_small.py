@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE_REV = "ba63ce11131a434a0c57d429d8532d4c4d1728d6"  # main before small corpora were handled
+BASE_REV = "735138717833c26378f70f715d396e202c9bfc60"  # main before small corpora were handled
 DEMO = ROOT / "examples" / "app_reviews.csv"
 DEMO_GROUPS = ("budget_students", "elderly_first_time", "gamers", "parents", "small_business",
                "travellers")
