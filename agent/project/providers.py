@@ -171,6 +171,21 @@ class Providers:
         self.remember_llm()
         return PersonaLLM(self, stack, no_cache)
 
+    def units(self):
+        """The sentence units of the collection's records (a companion collection)."""
+        from vectorstore.units import UnitStore
+
+        url = self.settings.chroma.url
+        name = UnitStore.collection_name(self.collection_name)
+        store = ChromaStore(name, path=None if url else self.workspace.chroma_path, url=url)
+        return UnitStore(store, self.store_embedder())
+
+    def aspect_finder(self, min_support: int):
+        from agent.aspects.finder import AspectFinder
+
+        info = self.store().info()
+        return AspectFinder.for_embedder(self.units(), info.get("embedder", ""), min_support)
+
     def copy(self, settings: Settings) -> Providers:
         """Providers for other settings on the same workspace, store and model override (an
         eval variant's endpoint is never remembered as the workspace's)."""
@@ -211,8 +226,8 @@ class PersonaLLM:
         if caps.tool_calls:
             from agent.persona.autonomous import autonomous_interview
 
-            def autonomous(group, validator, usage, segments, _rt=rt):
+            def autonomous(group, usage, segments, _rt=rt):
                 return autonomous_interview(_rt.chat_model(max_tokens=400), group, p.store(),
-                                            p.store_embedder(), validator, usage, segments)
+                                            p.store_embedder(), usage, segments)
         return LLMContext(llm=llm, model_name=rt.model, autonomous=autonomous,
                           count_tokens=rt.count_tokens, context=p.settings.llm.context)

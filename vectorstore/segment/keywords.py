@@ -34,7 +34,10 @@ def _english_stop() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     extra = {"im", "i'm", "ive", "i've", "dont", "don't", "can't", "cant", "it's", "its", "just",
-             "really", "also", "get", "got", "would", "could", "one", "like"}
+             "really", "also", "get", "got", "would", "could", "one", "like", "doesn't",
+             "didn't", "isn't", "wasn't", "won't", "wouldn't", "couldn't", "shouldn't",
+             "haven't", "hasn't", "aren't", "weren't", "i'd", "i'll", "you're", "they're",
+             "that's", "there's", "what's", "let's", "we're", "we've", "you've"}
     return frozenset(ENGLISH_STOP_WORDS | extra)
 
 

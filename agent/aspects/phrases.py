@@ -1,0 +1,100 @@
+"""Key phrases: the thing an aspect is about ("parental controls", "exchange rate markup").
+
+English: noun-phrase-like chunks — the one to three content words that follow a
+determiner, a possessive or a preposition ("a dark mode", "of scams", "my pension") or open
+a sentence ("the fingerprint login …"), leaving out verbs and adverbs. Chinese: the nouns of
+jieba's part-of-speech tagger. An aspect's key phrase is its chunk with the highest
+class-based TF-IDF against the other aspects of the group (a phrase all of them use says
+nothing about one), among chunks that at least two of its members use.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from functools import lru_cache
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*|\d+|[^\w\s]")
+_OPENERS = frozenset("""a an the my our your their his her its this that these those some any
+no every each of for about with on in to at from by without into over per than more less
+""".split())
+_STOP = frozenset("""i me we us you he she it they them is are was were be been being am do
+does did doing have has had having will would can could should may might must shall not no
+nor and or but so if then than too very just also still even ever only really quite rather
+almost always never often sometimes usually again already yet now here there when where why
+how what which who whom whose all both each few more most other some such own same
+very much many lot lots thing things stuff way ones one please thanks hi hello ok yes""".split())
+_VERBISH = re.compile(r"^(?:\w+ing|\w+ed)$")
+_VERBS = frozenset("""need want wish like love hate use make take give keep find try know
+think feel see pay buy order look come go tell ask work start stop let put help add show wait
+say open check get gets got become becomes seems seem""".split())
+
+
+def english_chunks(text: str) -> list[str]:
+    words = _WORD.findall(text.lower())
+    out: list[str] = []
+    for i, w in enumerate(words):
+        if not (w in _OPENERS or i == 0):
+            continue
+        chunk: list[str] = []
+        for nxt in words[i + 1 if w in _OPENERS else i: i + 5]:
+            if (not nxt[:1].isalpha() or nxt in _STOP or nxt in _OPENERS or nxt in _VERBS
+                    or "'" in nxt or (_VERBISH.match(nxt) and chunk)):
+                break
+            chunk.append(nxt)
+            if len(chunk) == 3:
+                break
+        if chunk and not _VERBISH.match(chunk[-1]) and len(chunk[-1]) > 2:
+            out.append(" ".join(chunk))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    import jieba.posseg
+
+    from vectorstore.segment.keywords import _jieba
+
+    _jieba()  # initialised quietly, once
+    return jieba.posseg
+
+
+def chinese_chunks(text: str) -> list[str]:
+    """Nouns (and noun compounds of adjacent nouns) of a Chinese text."""
+    out: list[str] = []
+    run: list[str] = []
+    for word, flag in _posseg().lcut(text):
+        if flag[:1] == "n" or flag in ("vn", "nz"):
+            run.append(word)
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+    if run:
+        out.append("".join(run))
+    return [w for w in out if len(w) >= 2]
+
+
+def chunks(text: str, lang: str) -> list[str]:
+    return chinese_chunks(text) if lang == "zh" else english_chunks(text)
+
+
+def key_phrases(docs: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, str]]:
+    """For each aspect (id → its (sentence, language) pairs), the key phrase per language."""
+    out: dict[str, dict[str, str]] = {k: {} for k in docs}
+    langs = {lang for pairs in docs.values() for _, lang in pairs}
+    for lang in sorted(langs):
+        counts = {k: Counter(c for text, lg in pairs if lg == lang
+                             for c in set(chunks(text, lang)))
+                  for k, pairs in docs.items()}
+        total: Counter = Counter()
+        for c in counts.values():
+            total.update(c)
+        classes = max(sum(1 for c in counts.values() if c), 1)
+        for k, c in counts.items():
+            scored = [(n * math.log(1 + classes / total[p]), len(p.split()), p)
+                      for p, n in c.items() if n >= 2]
+            if scored:
+                out[k][lang] = max(scored)[2]
+    return out
