@@ -41,6 +41,10 @@ class Artifacts:
         return self.workspace.root / "personas"
 
     @property
+    def aspects_dir(self) -> Path:
+        return self.workspace.root / "aspects"
+
+    @property
     def deck_dir(self) -> Path:
         return self.workspace.root / "deck"
 

@@ -96,6 +96,51 @@ def obedient(prompt: str) -> str:
                        "tagline": line[:110], "summary": " ".join(statements[:2])[:480] or line})
 
 
+_STOP = set("""the a an and or but so to of in on at for with my our your their i me we you they
+it is are was be this that too very so just please like can cannot can't don't it's i'm when
+what which who than then there here have has had not no one""".split())
+
+
+def _common_words(comments: list[str], n: int) -> list[str]:
+    """Words (Latin, 4+ letters) or Han bigrams that several comments share, most shared
+    first: the scripted model's own idea of what they have in common."""
+    counts: dict[str, int] = {}
+    for c in comments:
+        words = {w for w in re.findall(r"[a-z]{4,}", c.lower()) if w not in _STOP}
+        han = re.sub(r"[^\u4e00-\u9fff]", "", c)
+        words |= {han[i:i + 2] for i in range(len(han) - 1)}
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))
+    return ranked[:n]
+
+
+def careful(prompt: str) -> str:
+    """A scripted model that does what the writer's prompts ask, in its own simple way:
+    a sentence naming what several comments share, a name from the stated role, a tagline
+    from the first fact. Never production code, never a copy of one comment."""
+    comments = re.findall(r"<comment>(.*?)</comment>", prompt, re.DOTALL)
+    start = re.search(r'Start with "([^"]+)"', prompt)
+    if start and comments:
+        words = _common_words(comments, 3) or ["this"]
+        if start.group(1) == "他们":
+            return json.dumps({"claim": "他们经常提到" + "、".join(words[:2]) + "。"})
+        return json.dumps({"claim": f"They often mention {', '.join(words[:-1])} and "
+                                    f"{words[-1]}." if len(words) > 1 else
+                                    f"They often mention {words[0]}."})
+    role = re.search(r"Who they are: (.+)", prompt)
+    if role:
+        points = re.findall(r"^- (.+)$", prompt, re.MULTILINE)
+        who = role.group(1).strip()
+        who = "Customers" if who in ("not stated", "未说明") else who
+        word = (_common_words(points, 1) or ["things"])[0]
+        return json.dumps({"name": f"{who} who talk about {word}"})
+    facts = re.findall(r"^- (.+)$", prompt, re.MULTILINE)
+    if facts:
+        return json.dumps({"tagline": " ".join(facts[0].split()[:12]).rstrip(".")})
+    return json.dumps({"claim": "They use it.", "name": "Customers", "tagline": "They use it."})
+
+
 class BagOfWordsEmbedder:
     """Deterministic word-hash vectors: texts sharing words are similar. Unit tests only."""
 

@@ -23,14 +23,14 @@ FIELDS = {"goal": "goals", "pain": "pain_points", "behaviour": "behaviours",
           "behavior": "behaviours", "motivation": "motivations"}
 
 
-def autonomous_interview(chat_model, group: GroupData, store, embedder, validator,
-                         usage: Usage, segments: SegmentationRun,
-                         max_turns: int = MAX_TURNS) -> Transcript:
+def autonomous_interview(chat_model, group: GroupData, store, embedder, usage: Usage,
+                         segments: SegmentationRun, max_turns: int = MAX_TURNS) -> Transcript:
+    """A tool-calling agent reads the group and proposes findings; each is then matched to
+    the aspect it belongs to and checked like any model sentence (``generate._interview``)."""
     from langchain.agents import create_agent
 
     prompt = load_prompt("interview.autonomous")
-    counter = getattr(validator, "counter", None) or SupportCounter(
-        embedder, support_threshold(segments.embedder))
+    counter = SupportCounter(embedder, lambda lang: support_threshold(segments.embedder, lang))
     calls: list[dict[str, Any]] = []
     tools = langchain_tools(GroupTools(group, store, embedder, counter, segments), calls)
     agent = create_agent(chat_model, tools=tools,

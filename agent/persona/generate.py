@@ -1,10 +1,12 @@
-"""Generate personas for every group (or fine segment): interview → writer → Persona file.
+"""Generate personas for every group (or fine segment): aspects → writer → Persona file.
 
-A persona is stored with the hash of its inputs (the group's texts, prompt versions, model,
-embedder and options); a persona whose inputs are unchanged is kept as it is, so a rerun
-makes no LLM calls for it — and does not even start the model server. Groups run
-concurrently (``concurrency``); one failing group becomes a degraded persona, never a
-failed run.
+Per group: its aspects are found in code from the sentence units of all its texts
+(``agent.aspects``), written to ``aspects/aspects-<id>.json`` with every member id, and the
+writer turns them into a persona (one claim per aspect). A persona is stored with the hash
+of its inputs (the group's texts, prompt versions, model, embedder, aspect settings and
+options); a persona whose inputs are unchanged is kept as it is, so a rerun makes no LLM
+calls for it — and does not even start the model server. Groups run concurrently
+(``concurrency``); one failing group is reported, never a failed run.
 """
 
 from __future__ import annotations
@@ -23,26 +25,24 @@ from typing import Any
 import numpy as np
 
 from agent.artifacts import read_persona, write_persona
+from agent.aspects.finder import write_aspects
 from agent.llm.structured import LLMCallFailed, Usage
 from agent.prompts import Prompt, load_prompt
 from vectorstore.errors import InputError
 from vectorstore.segment.artifact import Level, SegmentationRun, UnitInfo
 from vectorstore.store import ChromaStore
 
-from .evidence import SupportCounter
 from .group import GroupData, load_group
-from .guide import load_guide
-from .guided import GuidedInterviewer
 from .options import GenerateOptions
 from .results import GenerateResult, TargetResult
 from .schema import SCHEMA_VERSION, Persona, Provenance, Size, TokenUsage
-from .transcript import Transcript
-from .validate import Rules, Validator
 from .writer import PersonaWriter, differentiators, sub_segments
 
 log = logging.getLogger(__name__)
-WRITER_PROMPTS = ("persona.system", "writer.claim", "writer.name", "writer.tagline",
-                  "writer.summary")
+#: the prompts the writer renders, with the variables it fills in
+WRITER_PROMPTS = {"persona.system": set(), "writer.aspect": {"comments", "language", "start"},
+                  "writer.name": {"role", "points", "language"},
+                  "writer.tagline": {"statements", "language"}}
 LLM_UNAVAILABLE = "llm_unavailable"
 
 
@@ -52,7 +52,7 @@ class LLMContext:
 
     llm: Any                      # StructuredLLM
     model_name: str
-    autonomous: Callable | None = None   # (group, validator, usage, segments) -> Transcript
+    autonomous: Callable | None = None   # (group, usage, segments) -> Transcript
     count_tokens: Callable[[str], int] | None = None   # the model's own tokenizer
     context: int = 8192
 
@@ -65,22 +65,24 @@ class Target:
 
 class PersonaGenerator:
     def __init__(self, store: ChromaStore, embedder, segments: SegmentationRun, out_dir: Path,
-                 options: GenerateOptions, llm_factory: Callable[[], LLMContext],
-                 support_threshold, on_done: Callable[[str, str], None] | None = None):
+                 options: GenerateOptions, llm_factory: Callable[[], LLMContext], finder,
+                 on_done: Callable[[str, str], None] | None = None,
+                 aspects_dir: Path | None = None):
         self.store = store
         self.embedder = embedder
         self.segments = segments
         self.out_dir = out_dir
         self.options = options
         self.llm_factory = llm_factory
-        self.counter = SupportCounter(embedder, support_threshold)
+        self.finder = finder          # agent.aspects.finder.AspectFinder
+        self.aspects_dir = aspects_dir
         self.on_done = on_done or (lambda *_: None)
         self.usage = Usage()
         self._llm: LLMContext | None = None
         self._llm_lock = threading.Lock()
-        self.guide_prompt, self.questions = load_guide(options.prompt_versions.get("interview.guide"))
         self.prompts: dict[str, Prompt] = {
-            p: load_prompt(p, options.prompt_versions.get(p)) for p in WRITER_PROMPTS}
+            p: _writer_prompt(p, options.prompt_versions.get(p), wanted)
+            for p, wanted in WRITER_PROMPTS.items()}
 
     # -- planning ------------------------------------------------------------------------------------
     def targets(self) -> list[Target]:
@@ -95,7 +97,7 @@ class PersonaGenerator:
         return items
 
     def prompt_refs(self) -> list[str]:
-        return [self.guide_prompt.ref, *(p.ref for p in self.prompts.values())]
+        return [p.ref for p in self.prompts.values()]
 
     # -- running ---------------------------------------------------------------------------------------
     def run(self) -> GenerateResult:
@@ -162,30 +164,26 @@ class PersonaGenerator:
     def _generate(self, group: GroupData, inputs: str) -> Persona:
         usage = Usage()
         language = self.options.language or group.language()
-        validator = Validator(group, self.counter, Rules(min_support=self.options.min_support))
+        found = self.finder.find(group)
+        found.aspects.segmentation_run = self.segments.run_id
+        if self.aspects_dir is not None:
+            write_aspects(self.aspects_dir, found)
         reason = None
-        mode = self.options.interview
+        mode = "guided"
         try:
             ctx = self._llm_context()
-            transcript = self._interview(ctx, group, validator, language, usage)
-            mode = transcript.mode
-            writer = PersonaWriter(ctx.llm, self.counter, self.prompts, usage,
-                                   fit=_fitter(ctx))
-            written = writer.write(group, transcript, validator, language)
+            proposals, mode = self._interview(ctx, group, found, usage)
+            writer = PersonaWriter(ctx.llm, self.prompts, usage, self.embedder, self.finder,
+                                   self.options.min_support)
+            written = writer.write(group, found, language, proposals)
             model_name = ctx.model_name
         except LLMCallFailed as exc:
             log.warning("model unavailable for %s: %s", group.id, exc)
             reason = f"{LLM_UNAVAILABLE}: {exc}"
-            transcript = GuidedInterviewer(None, self.counter, self.questions, self.prompts[
-                "persona.system"], self.prompts["writer.claim"], usage).plan_only(group)
-            mode = transcript.mode
-            written = PersonaWriter(None, self.counter, self.prompts, usage).write(
-                group, transcript, validator, language)
+            written = PersonaWriter(None, self.prompts, usage, self.embedder, self.finder,
+                                    self.options.min_support).write(group, found, language)
             model_name = self._llm.model_name if self._llm else "unavailable"
         self.usage.merge(usage)
-        if reason is None and written.fallbacks:
-            reason = "filled from the texts because no model answer passed validation: " + \
-                ", ".join(written.fallbacks)
         peers = self._peers(group)
         level = Level(self.options.level)
         return Persona(
@@ -194,7 +192,8 @@ class PersonaGenerator:
             name=written.name, tagline=written.tagline,
             summary=written.summary, size=Size(texts=group.size, users=group.users()),
             share=round(group.size / max(self.segments.records, 1), 4),
-            **written.claims, quotes=written.quotes, keywords=list(group.info.keywords),
+            **written.claims, who=written.who, role=written.role, quotes=written.quotes,
+            keywords=list(group.info.keywords),
             sub_segments=sub_segments(group, self.segments),
             differentiators=differentiators(group, peers, language), language=language,
             degraded=reason is not None, degraded_reason=reason,
@@ -205,18 +204,28 @@ class PersonaGenerator:
                 inputs_hash=inputs, created_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
                 interview_mode=mode,
                 token_usage=TokenUsage(**usage.as_dict(), estimated_cost_usd=self._cost(usage)),
-                claims_dropped=written.claims_dropped,
+                model_claims=written.model_claims, claims_total=written.claims_total,
                 flagged_texts_excluded=len(group.flagged_ids)))
 
-    def _interview(self, ctx: LLMContext, group, validator, language, usage) -> Transcript:
-        if self.options.interview == "autonomous" and ctx.autonomous is not None:
-            return ctx.autonomous(group, validator, usage, self.segments)
-        if self.options.interview == "autonomous":
-            log.warning("the model cannot call tools; %s is interviewed in guided mode", group.id)
-        return GuidedInterviewer(ctx.llm, self.counter, self.questions,
-                                 self.prompts["persona.system"], self.prompts["writer.claim"],
-                                 usage, self.options.claims_per_field, fit=_fitter(ctx)).interview(
-                                     group, validator, language)
+    def _interview(self, ctx: LLMContext, group: GroupData, found, usage
+                   ) -> tuple[dict[str, str], str]:
+        """Sentences an autonomous interview proposes, by the aspect each belongs to (guided:
+        none — the writer asks the model about each aspect itself)."""
+        if self.options.interview != "autonomous":
+            return {}, "guided"
+        if ctx.autonomous is None:
+            log.warning("the model cannot call tools; %s is written in guided mode", group.id)
+            return {}, "guided"
+        transcript = ctx.autonomous(group, usage, self.segments)
+        from .claims import placer
+
+        place = placer(found, self.embedder.embed, self.finder.facets, self.finder.membership)
+        proposals: dict[str, str] = {}
+        for finding in transcript.findings:
+            k = place(finding.text)
+            if k >= 0:
+                proposals.setdefault(found.aspects.aspects[k].id, finding.text)
+        return proposals, "autonomous"
 
     # -- helpers ---------------------------------------------------------------------------------------
     def _inputs_hash(self, group: GroupData) -> str:
@@ -224,14 +233,13 @@ class PersonaGenerator:
         for doc_id, text in zip(group.ids, group.texts, strict=True):
             h.update(doc_id.encode())
             h.update(hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest())
-        for p in [self.guide_prompt, *self.prompts.values()]:
+        for p in self.prompts.values():
             h.update(f"{p.ref}:{p.sha256}".encode())
         o = self.options
         h.update(json.dumps({"schema": SCHEMA_VERSION, "level": o.level, "min_support": o.min_support,
                              "language": o.language, "interview": o.interview,
-                             "claims": o.claims_per_field, "embedder": self.segments.embedder,
-                             "model": self._model_identity(),
-                             "threshold": self.counter.identity,
+                             "embedder": self.segments.embedder,
+                             "model": self._model_identity(), "aspects": self.finder.identity,
                              "info": {"keywords": group.info.keywords,
                                       "segments": getattr(group.info, "segments", None)}},
                             sort_keys=True).encode())
@@ -267,12 +275,13 @@ class PersonaGenerator:
         return round(usage.prompt_tokens * pin / 1e6 + usage.completion_tokens * pout / 1e6, 6)
 
 
-def _fitter(ctx: LLMContext):
-    """A function that says whether a prompt fits the model's context with room to answer."""
-    if ctx.count_tokens is None:
-        return None
+def _writer_prompt(prompt_id: str, version: int | None, wanted: set[str]) -> Prompt:
+    """A writer prompt at ``version``, refused when it does not take the writer's variables
+    (an older version written for another pipeline)."""
+    prompt = load_prompt(prompt_id, version)
+    if set(prompt.variables) != wanted:
+        from agent.prompts import PromptError
 
-    def fits(prompt: str, answer_tokens: int) -> bool:
-        return ctx.count_tokens(prompt) + answer_tokens + 64 <= ctx.context
-
-    return fits
+        raise PromptError(f"prompt {prompt.ref} takes {sorted(prompt.variables)}, but the "
+                          f"writer fills in {sorted(wanted)}; pick another version")
+    return prompt

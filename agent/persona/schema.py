@@ -15,21 +15,37 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Quote(_Strict):
+    text: str = Field(..., min_length=1, description="Verbatim words from one of the group's texts.")
+    doc_id: str = Field(..., description="Id of the text the quote comes from.")
+    lang: str | None = Field(None, description="Language of the quote.")
+
+
 class Claim(_Strict):
     text: str = Field(..., min_length=3, max_length=240,
                       description="One short sentence about these users, stated only if their "
                                   "texts say it.")
+    aspect_id: str | None = Field(None, description="The aspect this claim stands for; its "
+                                                     "member texts are listed in aspects-<id>.json.")
     evidence_ids: list[str] = Field(..., min_length=1,
-                                    description="Ids of the group's texts that support the claim.")
+                                    description="Ids of the group's texts that support the claim "
+                                                "(the most typical members first).")
     support_count: int = Field(..., ge=0, description="How many of the group's texts support "
                                                       "the claim (counted in code).")
     prevalence: float = Field(..., ge=0, le=1,
                               description="support_count divided by the group's number of texts.")
-
-
-class Quote(_Strict):
-    text: str = Field(..., min_length=1, description="Verbatim words from one of the group's texts.")
-    doc_id: str = Field(..., description="Id of the text the quote comes from.")
+    users: int | None = Field(None, ge=0, description="Distinct users among the supporting texts.")
+    quote: Quote | None = Field(None, description="One verbatim member sentence.")
+    other_quotes: list[Quote] = Field(
+        default_factory=list, description="One verbatim member sentence in each other language "
+                                          "the members write in (mixed-language aspects).")
+    languages: dict[str, int] = Field(default_factory=dict,
+                                      description="Supporting texts per language.")
+    language: str | None = Field(None, description="Language of the claim text.")
+    role: str | None = Field(None, description="who-claims: the role its members state.")
+    written_by: Literal["model", "code"] | None = Field(
+        None, description="model: the model's sentence passed validation; code: built from the "
+                          "aspect's key phrase and share.")
 
 
 class Size(_Strict):
@@ -70,6 +86,9 @@ class Provenance(_Strict):
     interview_mode: str
     token_usage: TokenUsage = Field(default_factory=TokenUsage)
     claims_dropped: int = Field(0, ge=0, description="claims removed as unsupported")
+    model_claims: int = Field(0, ge=0, description="claims whose model-written sentence passed "
+                                                   "validation")
+    claims_total: int = Field(0, ge=0, description="claims in the persona (who included)")
     flagged_texts_excluded: int = Field(0, ge=0,
                                         description="texts that read as instructions to a model")
 
@@ -91,6 +110,9 @@ class Persona(_Strict):
     pain_points: list[Claim] = Field(default_factory=list)
     behaviours: list[Claim] = Field(default_factory=list)
     motivations: list[Claim] = Field(default_factory=list)
+    who: list[Claim] = Field(default_factory=list, description="Who they are: roles and "
+                                                               "self-descriptions.")
+    role: str | None = Field(None, description="The role most of them state, if any.")
     quotes: list[Quote] = Field(default_factory=list)
     keywords: list[str] = Field(default_factory=list)
     sub_segments: list[SubSegment] = Field(default_factory=list)

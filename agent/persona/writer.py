@@ -1,244 +1,202 @@
-"""The writer: turns an interview into a Persona with many small, validated calls.
+"""The writer: a group's aspects → the parts of a persona, within a budget of model calls.
 
-Claims come from the interview's findings, re-counted over all of the group's texts (support
-and prevalence are computed here, never taken from the model). Name, tagline and summary are
-one small call each; quotes, keywords, sub-segments and differentiators are done in code.
-Whatever the model cannot get past validation is filled from the evidence instead, and the
-persona says so (``degraded`` + reason).
+Code chooses what the persona says — the aspects with the most member texts per facet, the
+stated role, the shares — and the model only writes: one sentence per aspect, the name and
+the tagline (at most ``MAX_CALLS`` calls, retries included). Every sentence is checked
+against the aspect it stands for (``claims.check``); what does not pass is built in code
+from the aspect's key phrase and share, and the persona records how many claims the model
+wrote. The summary, quotes, sub-segments and differentiators are code.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from agent.llm.structured import StructuredLLM, Usage
+from agent.aspects.discover import Discovered
+from agent.aspects.model import CLAIM_FACETS, Aspect
 from agent.prompts import Prompt
 from vectorstore.segment.artifact import Level, SegmentationRun
 
-from .evidence import SupportCounter, is_verbatim, quote_from
+from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, placer, share_words
+from .evidence import content_terms, quote_from
 from .group import GroupData
-from .llm_io import NameOut, SummaryOut, TaglineOut, comments_block, statements_block, tidy
-from .schema import CLAIM_FIELDS, Claim, Differentiator, Quote, SubSegment
-from .transcript import Transcript
-from .validate import Validator
+from .names import check_name, fallback_name, plural, role_of, role_phrase, write_name
+from .schema import Claim, Differentiator, Quote, SubSegment
+from .summary import summary, write_tagline
 
-LANGUAGE_NAMES = {"en": "English", "zh": "Chinese", "ja": "Japanese", "ko": "Korean",
-                  "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
-                  "it": "Italian", "ru": "Russian", "nl": "Dutch"}
-MAX_EVIDENCE = 5
+MAX_CALLS = 15        # model calls per persona, retries included (benchmarks/personas.py)
+MAX_CLAIMS = 8        # claims across the four facets
+PER_FACET = 3
+FACET_FIELDS = {"goal": "goals", "pain_point": "pain_points", "behaviour": "behaviours",
+                "motivation": "motivations"}
 MAX_QUOTES = 5
 
 
 @dataclass
 class Written:
-    """The model-dependent parts of a persona, plus what had to be filled from evidence."""
+    """The parts of a persona the writer decides, and what had to be built in code."""
 
     name: str
     tagline: str
     summary: str
     claims: dict[str, list[Claim]]
+    who: list[Claim]
+    role: str | None
     quotes: list[Quote]
-    claims_dropped: int
+    model_claims: int = 0
+    claims_total: int = 0
     fallbacks: list[str] = field(default_factory=list)
 
 
 class PersonaWriter:
-    def __init__(self, llm: StructuredLLM | None, counter: SupportCounter,
-                 prompts: dict[str, Prompt], usage: Usage, fit=None):
+    def __init__(self, llm, prompts: dict[str, Prompt], usage, embedder, finder,
+                 min_support: int = 3, max_calls: int = MAX_CALLS):
         self.llm = llm
-        self.counter = counter
         self.prompts = prompts
         self.usage = usage
-        self.fit = fit  # (prompt, answer_tokens) -> bool; None: no limit known
+        self.embedder = embedder
+        self.finder = finder          # agent.aspects.finder.AspectFinder
+        self.min_support = min_support
+        self.max_calls = max_calls
+        self._start = usage.llm_calls + usage.cache_hits
 
-    def write(self, group: GroupData, transcript: Transcript, validator: Validator,
-              language: str) -> Written:
-        claims, dropped, fallbacks = self._claims(group, transcript, validator, language)
-        statements = [c.text for f in CLAIM_FIELDS for c in claims[f]][:8]
-        central = _central(group, 4)
+    def remaining(self) -> int:
+        used = self.usage.llm_calls + self.usage.cache_hits - self._start
+        return max(self.max_calls - used, 0)
+
+    def write(self, group: GroupData, found: Discovered, language: str,
+              proposals: dict[str, str] | None = None) -> Written:
+        """``proposals``: aspect id → a sentence an autonomous interview proposed for it."""
+        aspects = found.aspects.aspects
+        chosen = choose(aspects, self.min_support)
+        ctx = ClaimContext(aspects, {a.id: [u.text for u in units] for a, units in
+                                     zip(aspects, found.sentences, strict=True)},
+                           {a.id: [u.lang for u in units] for a, units in
+                            zip(aspects, found.sentences, strict=True)},
+                           placer(found, self.embedder.embed, self.finder.facets,
+                                  self.finder.membership))
+        writer = ClaimWriter(self.llm, self.prompts, self.usage, self.remaining, ctx, language)
+        claims: dict[str, list[Claim]] = {f: [] for f in FACET_FIELDS.values()}
+        index = {a.id: k for k, a in enumerate(aspects)}
+        for a in chosen:   # two calls are kept for the name and the tagline
+            claim = writer.claim(a, index[a.id], group.size, (proposals or {}).get(a.id),
+                                 reserve=2)
+            claims[FACET_FIELDS[a.facet]].append(claim)
+        role, who = self._who(aspects, found, language, group.size)
         lang_name = LANGUAGE_NAMES.get(language, language)
-        keywords = list(group.info.keywords)[:8]
-        shown = [quote_from(group.texts[i], 300) for i in central]
-        name_values = dict(comments=comments_block(shown), keywords=", ".join(keywords),
-                           language=lang_name)
-        while len(shown) > 1 and not self._fits("writer.name", name_values, 30):
-            shown.pop()  # fewer whole texts, never a text cut mid-sentence
-            name_values["comments"] = comments_block(shown)
-        name = self._ask(NameOut, "writer.name", group, name_values,
-                         lambda o: validator.name(tidy(o.name)), 30,
-                         choices=_name_options(keywords, group.texts, language))
+        texts = list(group.texts)
+        grounded = set().union(*(content_terms(t) for t in texts)) if texts else set()
+        grounded |= {w.lower() for a in aspects for w in " ".join(a.labels.values()).split()}
+        if role:
+            grounded |= {w.lower() for w in role.split()} | {plural(role).lower()}
+        top = _distinctive(chosen, group)
+        points = [c.text for c in sorted((c for cs in claims.values() for c in cs),
+                                         key=lambda c: -c.prevalence)]
+        fallbacks: list[str] = []
+        name = write_name(self.llm, self.prompts, self.usage, self.remaining() - 1, role,
+                          points, language, texts, grounded, lang_name, group.id)
         if name is None:
-            name = _fallback_name(keywords, language)
+            name = fallback_name(role, top, language)
+            if check_name(name, role, texts, language, grounded) is not None:
+                name = fallback_name(None, top, language)
             fallbacks.append("name")
-        sources = statements + [group.texts[i] for i in central]
-        tagline = None
-        summary = None
-        if statements:
-            tagline = self._ask(TaglineOut, "writer.tagline", group,
-                                dict(statements=statements_block(statements), language=lang_name),
-                                lambda o: validator.line(tidy(o.tagline), sources, 120), 50,
-                                choices=[x for x in statements if 10 <= len(x) <= 120][:5])
-            pairs = [f"{a} {b}" for i, a in enumerate(statements[:4])
-                     for b in statements[i + 1:4]]
-            summary = self._ask(SummaryOut, "writer.summary", group,
-                                dict(statements=statements_block(statements), language=lang_name),
-                                lambda o: validator.line(tidy(o.summary), sources, 500), 140,
-                                choices=[p for p in pairs if len(p) <= 500][:5])
+        tagline = write_tagline(self.llm, self.prompts, self.usage, self.remaining(), points,
+                                lang_name, group.id)
         if tagline is None:
-            tagline = _first_sentence(statements[0]) if statements else _keyword_line(keywords,
-                                                                                      language)
+            tagline = points[0] if points else (name if name else "—")
             fallbacks.append("tagline")
-        if summary is None:
-            summary = " ".join(statements[:2]) if statements else _keyword_line(keywords, language)
-            fallbacks.append("summary")
-        quotes = _quotes(group, claims, central)
-        return Written(name.strip(), tagline.strip()[:160], summary.strip()[:800], claims, quotes,
-                       dropped, fallbacks)
+        role_share = max((c.prevalence for c in who if c.role == role), default=0.0)
+        text = summary(group.size, group.users(), role, role_share, chosen, language)
+        all_claims = [c for cs in claims.values() for c in cs]
+        model = sum(c.written_by == "model" for c in all_claims)
+        quotes = _quotes(all_claims, group)
+        return Written(name=name[:60], tagline=tagline[:160], summary=text[:800], claims=claims,
+                       who=who, role=role, quotes=quotes, model_claims=model,
+                       claims_total=len(all_claims) + len(who), fallbacks=fallbacks)
 
-    # -- claims ---------------------------------------------------------------------------------------
-    def _claims(self, group, transcript, validator, language):
-        claims: dict[str, list[Claim]] = {f: [] for f in CLAIM_FIELDS}
-        dropped = 0
-        tried: dict[str, list] = {f: [] for f in CLAIM_FIELDS}
-        for finding in transcript.findings:
-            tried[finding.field].append(finding)
-            if not finding.text:
-                dropped += finding.attempted
+    def _who(self, aspects: list[Aspect], found: Discovered, language: str, size: int
+             ) -> tuple[str | None, list[Claim]]:
+        """The group's role and its who-claims: per who-aspect, the role its members state
+        (an aspect whose members state none is no who-claim)."""
+        claims: list[Claim] = []
+        stated: list[tuple[str, str]] = []
+        for a, units in zip(aspects, found.sentences, strict=True):
+            if a.facet != "who" or a.support < self.min_support:
                 continue
-            sources = ([finding.source] if finding.source else
-                       [group.texts[group.index(i)] for i in finding.source_ids])
-            if validator.claim(finding.text, sources, language) is not None:  # autonomous ones
-                dropped += 1
+            roles = [role_phrase(u.text, u.lang) for u in units]
+            stated += [(u.text, u.lang) for u in units]
+            mine = role_of([u.text for u in units], [u.lang for u in units], least=1)
+            if mine is None or len(claims) == 2:
                 continue
-            claim = self._claim(finding.text, group, finding.source_ids)
-            if _duplicate(claim, claims[finding.field]):
-                continue
-            claims[finding.field].append(claim)
-        fallbacks = []
-        for f in CLAIM_FIELDS:
-            if not claims[f] and tried[f]:
-                # The model's sentences all failed: state the most common one verbatim.
-                best = max(tried[f], key=lambda x: self.counter.count(
-                    x.source or group.texts[group.index(x.source_ids[0])], group).count)
-                text = best.source or quote_from(group.texts[group.index(best.source_ids[0])], 200)
-                lead = "用户说：“{}”" if language == "zh" else 'Users say: "{}"'
-                claims[f].append(self._claim(lead.format(text), group, best.source_ids[:1],
-                                             anchor=text))
-                fallbacks.append(f)
-        for f in CLAIM_FIELDS:
-            claims[f].sort(key=lambda c: -c.support_count)
-        return claims, dropped, fallbacks
-
-    def _claim(self, text: str, group: GroupData, source_ids: list[str],
-               anchor: str | None = None) -> Claim:
-        support = self.counter.count(anchor or text, group)
-        ids = list(support.ids)
-        for s in source_ids:  # the text it was written from leads, when it supports it
-            if s in ids:
-                ids.remove(s)
-                ids.insert(0, s)
-        evidence = ids[:MAX_EVIDENCE] or source_ids[:1]
-        return Claim(text=text, evidence_ids=evidence, support_count=max(support.count, 1),
-                     prevalence=round(max(support.count, 1) / max(group.size, 1), 4))
-
-    # -- one small call -------------------------------------------------------------------------------
-    def _fits(self, prompt_id: str, values: dict[str, str], answer_tokens: int) -> bool:
-        if self.fit is None:
-            return True
-        text = self.prompts["persona.system"].render() + self.prompts[prompt_id].render(**values)
-        return self.fit(text, answer_tokens)
-
-    def _ask(self, schema, prompt_id: str, group: GroupData, values: dict[str, str], check,
-             max_tokens: int, choices: list[str] | None = None) -> str | None:
-        if self.llm is None:
-            return None
-        messages = [{"role": "system", "content": self.prompts["persona.system"].render()},
-                    {"role": "user", "content": self.prompts[prompt_id].render(**values)}]
-        out, _errors = self.llm.ask(messages, schema, max_tokens=max_tokens, usage=self.usage,
-                                    check=check, tag=f"{group.id}/{prompt_id}",
-                                    choices=choices or None)
-        if out is None:
-            return None
-        return tidy(next(iter(out.model_dump().values())))
+            holders = {u.record_id for u, r in zip(units, roles, strict=True) if r == mine}
+            share = len(holders) / max(size, 1)
+            words = share_words(share, language)
+            text = (f"{words}自称{mine}。" if language == "zh" else
+                    f"{words[:1].upper()}{words[1:]} of them describe themselves as {_a(mine)}.")
+            example = next((u for u, r in zip(units, roles, strict=True) if r == mine), None)
+            quote = Quote(text=example.text, doc_id=example.record_id, lang=example.lang) \
+                if example else None
+            claims.append(Claim(text=text, aspect_id=a.id, role=mine,
+                                evidence_ids=sorted(holders)[:5], support_count=len(holders),
+                                prevalence=round(share, 4), users=a.users, quote=quote,
+                                language=language, written_by="code"))
+        role = role_of([t for t, _ in stated], [lang for _, lang in stated])
+        return role, claims
 
 
-# -- code-made parts ---------------------------------------------------------------------------------
-def _central(group: GroupData, n: int) -> list[int]:
-    if group.size == 0:
-        return []
-    return list(np.argsort(-(group.vectors @ group.centroid), kind="stable")[:n])
+def _a(role: str) -> str:
+    """ "nurse" → "a nurse", "office worker" → "an office worker", "parents" → "parents"."""
+    if role.endswith("s") and not role.endswith("ss"):
+        return role
+    return ("an " if role[:1] in "aeiou" else "a ") + role
 
 
-def _quotes(group: GroupData, claims: dict[str, list[Claim]], central: list[int]) -> list[Quote]:
-    order: list[str] = []
-    for f in CLAIM_FIELDS:
-        for c in claims[f]:
-            order.append(c.evidence_ids[0])
-    order.extend(group.ids[i] for i in central)
-    quotes, seen = [], set()
-    for doc_id in order:
-        if doc_id in seen:
+def choose(aspects: list[Aspect], min_support: int) -> list[Aspect]:
+    """The aspects that become claims: per facet the largest (``PER_FACET``), at most
+    ``MAX_CLAIMS`` in all, biggest first; an aspect whose key phrase repeats one already
+    chosen in its facet is left out (no two claims about the same thing)."""
+    picked: list[Aspect] = []
+    per: dict[str, list[Aspect]] = {f: [] for f in CLAIM_FACETS}
+    for a in sorted(aspects, key=lambda a: (-a.support, a.id)):
+        if a.facet not in per or a.support < min_support:
             continue
-        seen.add(doc_id)
-        text = quote_from(group.texts[group.index(doc_id)], 220)
-        if is_verbatim(text, [group.texts[group.index(doc_id)]]):
-            quotes.append(Quote(text=text, doc_id=doc_id))
-        if len(quotes) == MAX_QUOTES:
+        if len(per[a.facet]) >= PER_FACET or any(a.label == b.label for b in per[a.facet]):
+            continue
+        per[a.facet].append(a)
+        picked.append(a)
+        if len(picked) == MAX_CLAIMS:
             break
-    return quotes
+    return picked
 
 
-def _duplicate(claim: Claim, existing: list[Claim]) -> bool:
-    for other in existing:
-        a, b = set(claim.evidence_ids), set(other.evidence_ids)
-        if a and len(a & b) / min(len(a), len(b)) >= 0.6:
-            return True
-        if claim.text.lower() == other.text.lower():
-            return True
-    return False
+def _distinctive(chosen: list[Aspect], group: GroupData) -> Aspect | None:
+    """The chosen aspect most particular to this group: its key phrase among the group's
+    distinctive keywords (class-based TF-IDF against the other groups), else the largest."""
+    keywords = {k.lower() for k in group.info.keywords}
+    for a in chosen:
+        if any(label.lower() in keywords for label in a.labels.values()):
+            return a
+    return chosen[0] if chosen else None
 
 
-def _first_sentence(text: str) -> str:
-    for end in (". ", "。", "! ", "? "):
-        if end in text:
-            return text.split(end, 1)[0] + end.strip()
-    return text
-
-
-def _name_options(keywords: list[str], texts: list[str], language: str) -> list[str]:
-    """Grounded name candidates (offered when free answers fail): the group's most frequent
-    two-word phrases around its keywords ("small shop", "student budget"), then keywords."""
-    from collections import Counter
-
-    from vectorstore.segment.keywords import tokens
-
-    def fits(k: str) -> bool:
-        han = any("\u3400" <= ch <= "\u9fff" for ch in k)
-        return han if language == "zh" else not han
-
-    words = [k for k in keywords if fits(k) and " " not in k][:5]
-    if language == "zh":
-        return [f"{w}用户" for w in words][:6]
-    phrases = Counter(t for text in texts for t in tokens(text) if " " in t)
-    options = [p.title() for p, n in phrases.most_common(60)
-               if n >= 3 and any(w in p.split() for w in words)][:4]
-    options += [w.title() for w in words]
-    return list(dict.fromkeys(options))[:6]
-
-
-def _fallback_name(keywords: list[str], language: str) -> str:
-    words = [k for k in keywords if " " not in k][:2] or ["Group"]
-    if language == "zh":
-        return "、".join(words) + "用户"
-    return " & ".join(w.title() for w in words) + " users"
-
-
-def _keyword_line(keywords: list[str], language: str) -> str:
-    if language == "zh":
-        return "常提到：" + "、".join(keywords[:5])
-    return "Often mention " + ", ".join(keywords[:5])
+def _quotes(claims: list[Claim], group: GroupData) -> list[Quote]:
+    """The claims' quotes, largest claim first, with one in each language the claims' members
+    write in (a mixed-language group is quoted in both)."""
+    ranked = sorted(claims, key=lambda c: -c.prevalence)
+    out: list[Quote] = []
+    for c in ranked:
+        if c.quote and c.quote.doc_id not in {q.doc_id for q in out}:
+            out.append(c.quote)
+    missing = [q for c in ranked for q in c.other_quotes]
+    for q in missing:
+        if q.lang not in {o.lang for o in out} and q.doc_id not in {o.doc_id for o in out}:
+            out.insert(min(len(out), MAX_QUOTES - 1), q)
+    head = out[:MAX_QUOTES]
+    langs = {q.lang for q in out}
+    for lang in sorted(langs - {q.lang for q in head}):   # keep every language in view
+        q = next(q for q in out if q.lang == lang)
+        head[-1] = q
+    return head
 
 
 def sub_segments(group: GroupData, segments: SegmentationRun) -> list[SubSegment]:

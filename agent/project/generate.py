@@ -39,12 +39,13 @@ def generate(project: Project, options: GenerateOptions,
         p = project.providers
         store, embedder = p.store(), p.store_embedder()
         project.artifacts.write_persona_schema(out)
-        threshold = support_threshold(options, segments.embedder)
         targets = len(segments.units(options.level))
+        finder = p.aspect_finder(options.min_support)
         with project.reporter.count("personas", targets) as advance:
             gen = PersonaGenerator(store, embedder, segments, out, options,
-                                   p.persona_llm(stack, options.no_cache), threshold,
-                                   on_done=lambda *_: advance())
+                                   p.persona_llm(stack, options.no_cache), finder,
+                                   on_done=lambda *_: advance(),
+                                   aspects_dir=out.parent / "aspects")
             result = gen.run()
         result.support_threshold = options.support_threshold or {
             lang: calibrated(segments.embedder, lang) for lang in ("en", "zh")}

@@ -1,0 +1,233 @@
+"""One claim per aspect: the model writes a sentence that generalises the members, code checks
+it against them, and a sentence built from the aspect's key phrase and share stands in when
+the model's does not pass.
+
+Checks (each returns the reason, written so the model can fix it on a retry):
+no markup, brackets, placeholders, links or contact details; not a question; no number the
+members do not contain; no capitalised name the members do not contain; third person;
+not a copy of one member (word overlap, Jaccard, ≥ ``COPY`` with one sentence: a third-person
+rewrite of a comment is a copy, a sentence that generalises with the members' words is not —
+when every member says the same thing, a faithful claim shares most of its words with each
+of them); words from the
+same-language members (``MIN_WORDS``); and close to the aspect: in the comparison space of
+``agent.aspects.membership`` it must be assigned to its own aspect among the group's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agent.aspects.model import Aspect
+from vectorstore.redact import redact
+
+from .evidence import content_terms
+from .llm_io import ClaimOut, comments_block, tidy
+from .schema import Claim, Quote
+
+COPY = 0.6           # word overlap (Jaccard) with one member sentence that makes a copy
+MIN_WORDS = 0.5      # share of a claim's content words found in same-language members
+EVIDENCE = 5
+_QUESTION = re.compile(r"[?？]|^(?:who|what|why|how|which|when|where|do|does|did|is|are|can)\b"
+                       r"|^(?:谁|什么|为什么|怎么|哪)", re.IGNORECASE)
+_MARKUP = re.compile(r"[<>{}\[\]]|\{\{|\}\}|</?\w+>")
+_PLACEHOLDER = re.compile(r"\b(?:EMAIL|PHONE|CARD|ID_NUMBER|IBAN|IP|SECRET|X{2,}|TBD|N/A)\b")
+_URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself|we|we're|our|us)\b|我",
+                           re.IGNORECASE)
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
+LANGUAGE_NAMES = {"en": "English", "zh": "Chinese (简体中文)", "ja": "Japanese", "ko": "Korean",
+                  "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
+                  "it": "Italian", "ru": "Russian", "nl": "Dutch"}
+START = {"en": "They", "zh": "他们"}
+
+
+@dataclass
+class ClaimContext:
+    """What checking a claim needs: the group's aspects and a way to place a sentence."""
+
+    aspects: list[Aspect]
+    members_text: dict[str, list[str]]       # aspect id → its member sentences
+    member_langs: dict[str, list[str]]
+    place: Callable[[str, str], int]          # (sentence, facet) → index of its aspect
+
+
+def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: str,
+          accepted: list[str]) -> str | None:
+    """Why ``text`` may not stand as the claim for ``aspect`` (None: it may)."""
+    t = text.strip()
+    if len(t) < 8:
+        return "write one full sentence."
+    if len(t) > 200:
+        return "the sentence is too long; keep it under 25 words."
+    if _MARKUP.search(t) or _PLACEHOLDER.search(t):
+        return "do not write brackets, markup or placeholders."
+    if _URL.search(t) or redact(t).counts:
+        return "do not write links or contact details."
+    if _QUESTION.search(t):
+        return "write a statement, not a question."
+    if _FIRST_PERSON.search(t):
+        return 'write about the customers ("they"), not "I" or "we".' if language != "zh" \
+            else '用第三人称（他们），不要用"我"。'
+    members = ctx.members_text[aspect.id]
+    pool = " ".join(members)
+    if any(n not in pool for n in _NUMBER.findall(t)):
+        return "do not add numbers the comments do not contain."
+    if language != "zh":
+        names = [w for w in _CAPITALISED.findall(t) if w not in pool and w not in START.values()]
+        if names:
+            return f"do not add names ({names[0]}) the comments do not contain."
+    words = content_terms(t)
+    same = [m for m, lang in zip(members, ctx.member_langs[aspect.id], strict=True)
+            if lang == language]
+    for m in same:
+        if copies(words, content_terms(m)):
+            return "say it in your own words; do not copy one comment."
+    if same and words:
+        found = set().union(*(content_terms(m) for m in same))
+        if len(words & found) / len(words) < MIN_WORDS:
+            return "use the words the comments use; say only what they say."
+    if ctx.place(t, aspect.facet) != index:
+        return "say what these comments have in common, and only that."
+    if any(_same_sentence(t, a) for a in accepted):
+        return "this was already said; say what these comments add."
+    return None
+
+
+def copies(claim_words: set[str], member_words: set[str]) -> bool:
+    """Whether a claim is (nearly) one member's wording."""
+    if len(claim_words) < 3:
+        return False
+    return len(claim_words & member_words) / max(len(claim_words | member_words), 1) >= COPY
+
+
+def _same_sentence(a: str, b: str) -> bool:
+    wa, wb = content_terms(a), content_terms(b)
+    return bool(wa) and len(wa & wb) / max(len(wa | wb), 1) >= 0.8
+
+
+def share_words(p: float, language: str) -> str:
+    """A share in words: "about half", "约一半"."""
+    steps = [(0.9, "nearly all", "几乎所有人"), (0.7, "most", "大多数人"),
+             (0.55, "more than half", "一半以上的人"), (0.45, "about half", "约一半的人"),
+             (0.3, "about a third", "约三分之一的人"), (0.2, "about one in four", "约四分之一的人"),
+             (0.12, "about one in six", "约六分之一的人"), (0.0, "some", "一些人")]
+    for limit, en, zh in steps:
+        if p >= limit:
+            return zh if language == "zh" else en
+    return "some"
+
+
+_VERBS = {
+    "pain_point": ("complain about {k}", "抱怨{k}"),
+    "goal": ("ask for {k}", "希望有{k}"),
+    "behaviour": ("say how they use {k}", "提到平时的{k}"),
+    "motivation": ("value {k}", "看重{k}"),
+    "who": ("describe themselves as {k}", "自称{k}"),
+}
+
+
+def fallback_text(aspect: Aspect, language: str) -> tuple[str, str]:
+    """(text, language) built from the aspect's key phrase and share, in the persona's
+    language when the aspect has a key phrase in it, else in the members' language."""
+    lang = language if language in aspect.labels else aspect.main_language
+    key = aspect.labels.get(lang) or aspect.label
+    en, zh = _VERBS.get(aspect.facet, _VERBS["behaviour"])
+    if lang == "zh":
+        return f"{share_words(aspect.prevalence, 'zh')}{zh.format(k=key)}。", "zh"
+    words = share_words(aspect.prevalence, "en")
+    return f"{words[:1].upper()}{words[1:]} of them {en.format(k=key)}.", lang
+
+
+class ClaimWriter:
+    """Writes and checks the claims of one persona within a budget of model calls."""
+
+    def __init__(self, llm, prompts: dict, usage, remaining: Callable[[], int],
+                 context: ClaimContext, language: str, fit=None):
+        self.llm = llm
+        self.prompts = prompts
+        self.usage = usage
+        self.remaining = remaining   # () -> model calls this persona may still make
+        self.ctx = context
+        self.language = language
+        self.fit = fit
+        self.accepted: list[str] = []
+
+    def claim(self, aspect: Aspect, index: int, group_size: int, proposal: str | None = None,
+              reserve: int = 0) -> Claim:
+        text, lang, by = None, self.language, "code"
+        if proposal and check(tidy(proposal), aspect, index, self.ctx, self.language,
+                              self.accepted) is None:
+            text, by = tidy(proposal), "model"
+        if text is None and self.llm is not None:
+            text = self._ask(aspect, index, reserve)
+            by = "model" if text else "code"
+        if text is None:
+            text, lang = fallback_text(aspect, self.language)
+        self.accepted.append(text)
+        return self._claim(aspect, text, lang, by, group_size)
+
+    def _ask(self, aspect: Aspect, index: int, reserve: int = 0) -> str | None:
+        """The model's sentence for ``aspect`` if it passes (one retry when the budget, less
+        ``reserve`` calls kept for later fields, allows)."""
+        left = self.remaining() - reserve
+        if left < 1:
+            return None
+        examples = aspect.examples_in(self.language)
+        if len(examples) < 2:   # members mostly in another language: show theirs
+            examples = aspect.examples_in(aspect.main_language) or aspect.examples
+        shown = [e.text for e in examples[:4]]
+        user = self.prompts["writer.aspect"].render(
+            comments=comments_block(shown), language=LANGUAGE_NAMES.get(self.language,
+                                                                        self.language),
+            start=START.get(self.language, "They"))
+        messages = [{"role": "system", "content": self.prompts["persona.system"].render()},
+                    {"role": "user", "content": user}]
+        out, _errors = self.llm.ask(
+            messages, ClaimOut, max_tokens=70, usage=self.usage, retries=min(1, left - 1),
+            tag=f"{aspect.id}/claim",
+            check=lambda o: check(tidy(o.claim), aspect, index, self.ctx, self.language,
+                                  self.accepted))
+        return tidy(out.claim) if out is not None else None
+
+    def _claim(self, aspect: Aspect, text: str, lang: str, by: str, group_size: int) -> Claim:
+        quote = _quote(aspect, self.language)
+        evidence = aspect.members[:EVIDENCE]
+        return Claim(text=text, aspect_id=aspect.id, evidence_ids=evidence,
+                     support_count=aspect.support,
+                     prevalence=round(aspect.support / max(group_size, 1), 4),
+                     users=aspect.users, quote=quote, other_quotes=other_quotes(aspect, quote),
+                     languages=dict(aspect.languages), language=lang, written_by=by)
+
+
+def _quote(aspect: Aspect, language: str) -> Quote | None:
+    for e in aspect.examples_in(language) or aspect.examples:
+        return Quote(text=e.text, doc_id=e.doc_id, lang=e.lang)
+    return None
+
+
+def other_quotes(aspect: Aspect, quote: Quote | None) -> list[Quote]:
+    """The most typical member sentence in each language other than the main quote's."""
+    out: list[Quote] = []
+    for lang in sorted(aspect.languages, key=lambda k: (-aspect.languages[k], k)):
+        if quote is not None and lang == quote.lang:
+            continue
+        e = next(iter(aspect.examples_in(lang)), None)
+        if e is not None:
+            out.append(Quote(text=e.text, doc_id=e.doc_id, lang=e.lang))
+    return out
+
+
+def placer(found, embed, facets, membership) -> Callable[..., int]:
+    """A function giving the index of the aspect a sentence belongs to (-1: none), in the
+    group's own comparison space (``Discovered.place``); with a facet, the sentence is taken
+    to make a claim of that facet (a claim written for an aspect of that kind)."""
+    from vectorstore.language import detect_language
+
+    def place(text: str, facet: str | None = None) -> int:
+        lang = detect_language(text)
+        return int(found.place(embed([text]), [text], [lang], membership, facets, facet)[0])
+
+    return place

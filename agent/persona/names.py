@@ -1,0 +1,163 @@
+"""Names that say who: the group's stated role and its most distinctive aspect.
+
+The role comes from self-descriptions ("As a nurse,", "Student here:", "作为上班族，"): the
+role phrase most of the group's who-sentences state (at least twice). The model may write
+the name; code checks it — two to five words, no digits (no one person's age), no
+capitalised word the texts do not contain (no person's name), not a piece cut out of one
+text, and the role when there is one. Otherwise the name is built in code from the role and
+the top aspect's key phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from agent.aspects.model import Aspect
+from vectorstore.redact import redact
+
+from .llm_io import NameOut, tidy
+
+_ROLE_EN = [
+    re.compile(r"^(?:speaking |writing )?as (?:a|an|the|one of the) (?P<r>[a-z][a-z' -]{1,40}?)"
+               r"(?: who| that| with| and| on| in| at| from|,|:|$)"),
+    re.compile(r"^(?:i'?m|i am|being) (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)"
+               r"(?: who| that| with| and| on| in| at| from|,|:|\.|$)"),
+    re.compile(r"^(?P<r>[a-z][a-z' -]{1,30}?) here\b"),
+    re.compile(r"^i work as (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)(?: in| at| for|,|\.|$)"),
+    re.compile(r"^(?P<r>(?:mum|mom|mother|dad|father|parent) of [a-z]+)"),
+]
+_ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,10})"),
+            re.compile(r"^(?:我是|本人是|本人)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,10})"),
+            re.compile(r"^(?P<r>[^，,。\s]{1,8}(?:党|族|人))[，,：:]")]
+_NOT_ROLES = {"someone", "person", "user", "customer", "people", "regular", "fan", "big fan",
+              "bit", "little", "lot", "long time", "new"}
+_BANNED = {"smollam", "smollm", "assistant", "chatgpt", "persona", "group", "segment"}
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十百]+岁")
+
+
+# Family roles are one role however they are put ("mum of two", "dad of three", "a parent").
+_FAMILY_EN = re.compile(r"^(?:mum|mom|mother|mummy|dad|father|daddy|parent|single parent|"
+                        r"working (?:mum|mom|dad|parent))\b")
+_FAMILY_ZH = re.compile(r"^(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|.{0,6}的(?:妈妈|爸爸))$")
+
+
+def role_phrase(text: str, lang: str) -> str | None:
+    """The role a self-description states ("As a nurse," → "nurse"), or None."""
+    t = text.strip().lower() if lang != "zh" else text.strip()
+    for pattern in (_ROLE_ZH if lang == "zh" else _ROLE_EN):
+        m = pattern.search(t)
+        if not m:
+            continue
+        role = m.group("r").strip(" ,.:;'-")
+        if not role or role in _NOT_ROLES or role.startswith(("someone", "one ")):
+            return None
+        if lang == "zh":
+            return "家长" if _FAMILY_ZH.match(role) else role
+        return "parent" if _FAMILY_EN.match(role) else role
+    return None
+
+
+def role_of(who_texts: list[str], lang_of: list[str], least: int = 2) -> str | None:
+    """The role phrase stated most often (at least ``least`` times), or None."""
+    found: Counter = Counter(r for r in (role_phrase(t, lang) for t, lang in
+                                         zip(who_texts, lang_of, strict=True)) if r)
+    if not found:
+        return None
+    role, n = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return role if n >= least else None
+
+
+def plural(role: str) -> str:
+    """ "office worker" → "Office workers", "mum of two" → "Mums of two"."""
+    words = role.split()
+    head = words.index("of") - 1 if "of" in words and words.index("of") > 0 else len(words) - 1
+    w = words[head]
+    if w.endswith(("s", "x", "ch", "sh")):
+        w = w + "es" if not w.endswith("s") else w
+    elif w.endswith("y") and len(w) > 2 and w[-2] not in "aeiou":
+        w = w[:-1] + "ies"
+    elif w in ("man", "woman"):
+        w = w[:-2] + "en"
+    else:
+        w = w + "s"
+    words[head] = w
+    out = " ".join(words)
+    return out[:1].upper() + out[1:]
+
+
+_CONNECT = {
+    "pain_point": ("{r} frustrated by {k}", "被{k}困扰的{r}"),
+    "goal": ("{r} who want {k}", "想要{k}的{r}"),
+    "motivation": ("{r} who value {k}", "看重{k}的{r}"),
+    "behaviour": ("{r}: {k}", "{r}：{k}"),
+}
+
+
+def fallback_name(role: str | None, top: Aspect | None, language: str) -> str:
+    zh = language == "zh"
+    who = (role if zh else plural(role)) if role else ("用户" if zh else "Customers")
+    if top is None:
+        return who
+    key = top.labels.get(language) or top.labels.get(top.main_language) or top.label
+    en, cn = _CONNECT.get(top.facet, _CONNECT["behaviour"])
+    name = (cn if zh else en).format(r=who, k=key)
+    return name[:60]
+
+
+def check_name(name: str, role: str | None, texts: list[str], language: str,
+               grounded: set[str]) -> str | None:
+    """Why ``name`` may not stand (None: it may). ``grounded``: lower-cased words of the
+    group's texts, role and key phrases."""
+    n = name.strip()
+    if not n or len(n) > 60:
+        return "give a short name (two to five words)."
+    if re.search(r"[<>{}\[\]\"“”?？]", n) or redact(n).counts:
+        return "give a plain name: no quotes, brackets or contact details."
+    if _DIGIT.search(n):
+        return "do not use ages or numbers in the name."
+    zh = language == "zh"
+    words = re.findall(r"[^\W\d_][\w'-]*", n.lower()) if not zh else []
+    if not zh and not 2 <= len(words) <= 6:
+        return "use two to five words."
+    if zh and not 2 <= len(re.sub(r"\s", "", n)) <= 16:
+        return "名字用二到十六个字。"
+    if zh and (re.search(r"[A-Za-z]{2,}", n) or sum("\u4e00" <= ch <= "\u9fff" for ch in n)
+               < 0.8 * len(re.sub(r"[\s：:·]", "", n))):
+        return "名字请用中文。"
+    if re.search(r"[.!。！]$", n) or (words and words[0] in ("they", "these", "those")):
+        return "give a name, not a sentence."
+    if any(w in _BANNED for w in words) or any(b in n.lower() for b in _BANNED):
+        return "describe the customers, not the assistant, the group or a persona."
+    if not zh:
+        for w in re.findall(r"\b[A-Z][a-z]+\b", n)[1:]:
+            if w.lower() not in grounded:
+                return f"do not use a person's name or a word the texts do not contain ({w})."
+    low = n.lower()
+    if (len(words) >= 2 or zh) and any(low in t.lower() for t in texts) and low != (role or ""):
+        return "say who they are in your own words; do not cut a phrase out of one comment."
+    if role:
+        head = role.split()[-1] if not zh else role
+        if (zh and role not in n) or (not zh and head.rstrip("s") not in low):
+            return f"say who they are: include '{plural(role) if not zh else role}'."
+    return None
+
+
+def write_name(llm, prompts: dict, usage, remaining: int, role: str | None,
+               points: list[str], language: str, texts: list[str], grounded: set[str],
+               language_name: str, tag: str) -> str | None:
+    """The model's name when it passes :func:`check_name` (None otherwise)."""
+    from .llm_io import statements_block
+
+    if llm is None or remaining < 1:
+        return None
+    who = (plural(role) if language != "zh" else role) if role else (
+        "not stated" if language != "zh" else "未说明")
+    user = prompts["writer.name"].render(role=who, points=statements_block(points[:3]),
+                                         language=language_name)
+    messages = [{"role": "system", "content": prompts["persona.system"].render()},
+                {"role": "user", "content": user}]
+    out, _ = llm.ask(messages, NameOut, max_tokens=24, usage=usage, tag=f"{tag}/name",
+                     retries=min(1, remaining - 1),
+                     check=lambda o: check_name(tidy(o.name), role, texts, language, grounded))
+    return tidy(out.name) if out is not None else None
