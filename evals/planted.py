@@ -442,3 +442,30 @@ def leaks(canaries: list[str], root: Path) -> dict[str, list[str]]:
         if hits:
             found[str(path.relative_to(root))] = hits
     return found
+
+
+#: Themes of the demo corpus, by the template sentences that state them (the generator's own
+#: labels): tests count the demo rows holding one of them to know what an answer should say.
+THEMES: dict[str, dict[str, list[str]]] = {
+    "small_letters": {"en": ["the letters are far too small to read."],
+                      "zh": ["字太小了，根本看不清。"]},
+    "fx_markup": {"en": ["the exchange rate markup abroad is hidden in the small print."],
+                  "zh": ["境外消费的汇率加价藏在小字里。"]},
+    "game_topups_fail": {"en": ["top-ups for my game wallet fail during weekend events."],
+                         "zh": ["周末活动的时候游戏充值老是失败。"]},
+    "student_fee": {"en": ["the monthly fee is too much for a student budget."],
+                    "zh": ["会员费太贵了，希望有学生优惠。"]},
+    "login_trouble": {"en": ["I forgot my password again and the reset steps confused me.",
+                             "the fingerprint login doesn't recognise my finger.",
+                             "the app logged me out while I was reading."],
+                      "zh": ["又忘记密码了，重置的步骤看不懂。", "指纹登录总是识别不了我的手指。",
+                             "看着看着就自动退出登录了。"]},
+    "dark_mode": {"en": ["I want a dark mode, my eyes hurt at 2am."],
+                  "zh": ["求出深色模式，凌晨两点眼睛疼。"]},
+}
+
+
+def theme_rows(rows: list[dict[str, str]], theme: str) -> list[dict[str, str]]:
+    """The rows whose text states ``theme`` (one of its template sentences, in any case)."""
+    sentences = [s.lower() for lang in THEMES[theme].values() for s in lang]
+    return [r for r in rows if any(s in (r.get("text") or "").lower() for s in sentences)]

@@ -44,6 +44,17 @@ class AskBody(BaseModel):
     question: str = Field(..., min_length=1, max_length=2000)
     mode: str = Field("guided", pattern="^(guided|autonomous)$")
     stream: bool = False
+    where: list[str] = Field(default_factory=list, max_length=4,
+                             description="rating filters such as 'rating<=2'")
+    since: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    until: str | None = Field(None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    source: str | None = Field(None, max_length=200)
+
+    def filters(self):
+        from agent.ask.question import Filters, parse_where
+
+        return parse_where(self.where).merged(Filters(since=self.since, until=self.until,
+                                                      source=self.source))
 
 
 class LabelBody(BaseModel):
@@ -222,21 +233,31 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
                                          description="only texts of this group (g…)"),
                segment: str | None = Query(None, max_length=64,
                                            description="only texts of this segment (s…)"),
-               k: int = Query(10, ge=1, le=50)) -> dict[str, Any]:
+               k: int = Query(10, ge=1, le=50),
+               where: list[str] | None = Query(None, max_length=4,  # noqa: B008 - FastAPI
+                                               description="rating filters such as rating<=2"),
+               since: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+               until: str | None = Query(None, pattern=r"^\d{4}-\d{2}-\d{2}$"),
+               source: str | None = Query(None, max_length=200)) -> dict[str, Any]:
+        from agent.ask.question import Filters, parse_where
+
+        filters = parse_where(where or []).merged(Filters(since=since, until=until,
+                                                          source=source))
         seg = _segments(state)
         for name, value, known in (("group", group, {g.id for g in seg.groups}),
                                    ("segment", segment, {s.id for s in seg.segments})):
             if value is not None and (not ID.match(value) or value not in known):
                 raise ApiError(404, f"no {name} {value!r}")
         result = state.project.search(q, group=group, segment=segment, k=k,
-                                      engine=state.engine())
+                                      engine=state.engine(), filters=filters)
         return result.as_json()
 
     @api.post("/ask", summary="A grounded answer about the segments")
     async def ask(body: AskBody):
         engine = state.engine()
         if body.stream:
-            return StreamingResponse(_sse(state, engine, body), media_type="text/event-stream")
+            return StreamingResponse(_sse(state, engine, body, use_llm),
+                                     media_type="text/event-stream")
         try:
             await asyncio.wait_for(state.model_slot.acquire(), QUEUE_WAIT)
         except TimeoutError:
@@ -282,33 +303,47 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
 
 
 def _answer(engine, body: AskBody, chat) -> dict[str, Any]:
+    from agent.ask.answer import facts, with_sentence
+
     if body.mode == "autonomous" and chat is not None:
         from agent.ask.autonomous import autonomous_ask
 
         return autonomous_ask(engine, chat, body.question).as_dict()
-    return engine.ask(body.question, chat).as_dict()
+    result = facts(engine, body.question, body.filters())
+    if chat is not None and not (result.thin or result.declined):
+        result = with_sentence(result, chat, body.question)
+    return result.as_dict()
 
 
-async def _sse(state: State, engine, body: AskBody):
-    from agent.ask.engine import stream_events
+async def _sse(state: State, engine, body: AskBody, use_llm: bool = True):
+    """Server-sent events: the facts as soon as they are counted, then the model's sentence
+    once it has passed its checks (nothing is streamed that could be retracted), then the
+    whole answer."""
+    from agent.ask.answer import facts, with_sentence
 
     try:
-        await asyncio.wait_for(state.model_slot.acquire(), QUEUE_WAIT)
-    except TimeoutError:
-        yield _event({"type": "error", "message": "the model is busy; retry shortly"})
-        return
-    try:
-        chat = state.chat()
-        events = stream_events(engine, body.question, chat)
-        while True:
-            item = await asyncio.to_thread(next, events, None)
-            if item is None:
-                break
-            yield _event(item)
+        result = await asyncio.to_thread(facts, engine, body.question, body.filters())
     except Exception as exc:
         yield _event({"type": "error", "message": _message(exc)})
-    finally:
-        state.model_slot.release()
+        return
+    yield _event({"type": "facts", **result.as_dict()})
+    if use_llm and not (result.thin or result.declined):
+        try:
+            await asyncio.wait_for(state.model_slot.acquire(), QUEUE_WAIT)
+        except TimeoutError:
+            yield _event({"type": "final", **result.as_dict()})
+            return
+        try:
+            chat = state.chat()
+            result = await asyncio.wait_for(
+                asyncio.to_thread(with_sentence, result, chat, body.question), ASK_TIMEOUT)
+            if result.sentence:
+                yield _event({"type": "sentence", "text": result.sentence})
+        except Exception as exc:
+            log.warning("could not phrase the answer: %s", exc)
+        finally:
+            state.model_slot.release()
+    yield _event({"type": "final", **result.as_dict()})
 
 
 def _event(data: dict[str, Any]) -> str:

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 
 from agent.prompts import load_prompt
 
-from .engine import AskEngine, AskResult, Citation, UnitCount
-from .privacy import singles_out_person
+from .engine import AskEngine, AskResult, Citation
 
 log = logging.getLogger(__name__)
 MAX_TURNS = 16
@@ -45,8 +44,12 @@ def autonomous_ask(engine: AskEngine, chat_model, question: str,
     from langchain.agents import create_agent
     from langchain_core.tools import StructuredTool
 
-    if singles_out_person(question):
-        return engine.ask(question)  # the decline path
+    from .answer import facts as guided_facts
+    from .phrase import check_sentence
+
+    guided = guided_facts(engine, question)
+    if guided.declined:
+        return guided
     seen: dict[str, dict[str, Any]] = {}
     counts: dict[str, dict[str, Any]] = {}
 
@@ -62,10 +65,9 @@ def autonomous_ask(engine: AskEngine, chat_model, question: str,
     def count(statement: str):
         rows = engine.count_matching(statement)
         for r in rows:
-            if r["count"] >= engine.min_support:
+            if isinstance(r["count"], int):
                 counts.setdefault(r["id"], r)
-        return [r if r["count"] >= engine.min_support else
-                {**r, "count": f"fewer than {engine.min_support}", "share": None} for r in rows]
+        return rows
 
     units = engine.level.plural   # "groups" (or "segments" when personas describe segments)
     tools = [
@@ -95,17 +97,19 @@ def autonomous_ask(engine: AskEngine, chat_model, question: str,
         final = out["messages"][-1].content if out.get("messages") else ""
     except Exception:
         log.warning("the autonomous ask failed; answering from the counts", exc_info=True)
-        return engine.ask(question)
+        return guided
     if isinstance(final, list):
         final = " ".join(p.get("text", "") for p in final if isinstance(p, dict))
-    cited = [i for i in re.findall(r"[A-Za-z0-9_#-]{6,}", final or "") if i in seen]
-    def cite(h):
-        return Citation(h["doc_id"], h["group_id"], h["segment_id"], h["text"])
-
-    citations = [cite(seen[i]) for i in dict.fromkeys(cited)]
-    if not citations:
-        citations = [cite(h) for h in list(seen.values())[:3]]
-    found = [UnitCount(r["id"], r["level"], r["name"], r["count"], r["share"])
-             for r in sorted(counts.values(), key=lambda r: -r["count"])]
-    return AskResult(final.strip() or "No answer.", citations, found, engine.level.value,
-                     thin=not found, model_wording=True)
+    final = (final or "").strip()
+    # The agent's wording is shown only when it states the counted facts: checked like the
+    # guided mode's sentence, against the facts code counted for the same question.
+    if not final or guided.thin or check_sentence(final, guided, question) is not None:
+        return guided
+    guided.sentence, guided.model_wording = final, True
+    cited = [i for i in re.findall(r"[A-Za-z0-9_#-]{6,}", final) if i in seen]
+    if cited:
+        guided.citations = [Citation(seen[i]["doc_id"], seen[i]["group_id"],
+                                     seen[i]["segment_id"], seen[i]["text"])
+                            for i in dict.fromkeys(cited) if i in set(guided.counted_ids)] \
+            or guided.citations
+    return guided

@@ -44,7 +44,7 @@ def as_statement(question: str) -> str:
             rest = rest[saying.end():].strip("，, ")
         elif rest:
             rest = "我" + rest
-        return rest if len(rest) >= 3 else q
+        return rest if len(rest) >= 2 else q
     m = _EN_ASKER.match(body)
     if not m:
         return q

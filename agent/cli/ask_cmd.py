@@ -3,27 +3,63 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Annotated
 
 import typer
 
+from agent.ask.question import Filters, parse_where
+from vectorstore.errors import InputError
+
 from .app import JsonFlag, get_ctx
 from .context import AppContext
 
+Where = Annotated[list[str] | None, typer.Option(
+    "--where", help="A rating filter: rating<=2, rating>=4, rating=5 (repeatable).",
+    show_default=False)]
+Since = Annotated[str | None, typer.Option("--since", help="Only texts dated on or after "
+                                           "this day (YYYY-MM-DD).", show_default=False)]
+Until = Annotated[str | None, typer.Option("--until", help="Only texts dated before this day "
+                                           "(YYYY-MM-DD).", show_default=False)]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Only texts of this source "
+                                               "(file name).", show_default=False)]
 
-def print_answer(app: AppContext, r, streamed: bool) -> None:
+
+def filters(where: list[str] | None, since: str | None, until: str | None,
+            source: str | None) -> Filters:
+    import datetime as dt
+
+    for name, value in (("--since", since), ("--until", until)):
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise InputError(f"{name} {value!r}: expected a date as YYYY-MM-DD") from None
+    return parse_where(where or []).merged(Filters(since=since, until=until, source=source))
+
+
+def print_facts(app: AppContext, r) -> None:
+    """The facts of an answer (shown before any model sentence)."""
     c = app.human
-    if streamed:
-        c.print("")
     c.print(r.answer)
-    if r.counted_as:
-        c.print(f"counted texts that say: {r.counted_as}", style="dim", markup=False)
-    if r.counts:
-        c.print(f"{r.level}s: " + "; ".join(f"{s.name} ({s.id}): {s.count} texts, "
-                                            f"{s.share:.0%}" for s in r.counts))
+    if r.declined:
+        return
+    zh = r.language == "zh"
+    c.print(("统计的是说这句话的文本：" if zh else "counted texts that say: ") + r.counted_as,
+            style="dim", markup=False)
+    if r.precision is not None:
+        c.print((f"这种统计方法在标注数据上的精确率：{r.precision:.0%}" if zh else
+                 f"measured precision of this counting on labelled data: {r.precision:.0%}"),
+                style="dim")
     for cit in r.citations:
         c.print(f"  [{cit.doc_id} · {cit.group_id}] {cit.text}")
+
+
+def print_counted(app: AppContext, r) -> None:
+    c = app.human
+    if r.counted_ids:
+        c.print(f"counted ids ({len(r.counted_ids)}): " + ", ".join(r.counted_ids))
+    else:
+        c.print("no ids to show (nothing counted, or every count was under --min-support)")
 
 
 def print_search(app: AppContext, r) -> None:
@@ -55,7 +91,8 @@ def register(app: typer.Typer) -> None:
                    show_default=False)] = None,
                k: Annotated[int, typer.Option("-k", "--k", min=1, max=50,
                                               help="How many texts to show.")] = 10,
-               json_output: JsonFlag = False) -> None:
+               where: Where = None, since: Since = None, until: Until = None,
+               source: SourceOpt = None, json_output: JsonFlag = False) -> None:
         """Find the stored texts closest to a query, with their metadata.
 
         Each text comes with its group and segment (by name) and the columns kept from the
@@ -66,7 +103,8 @@ def register(app: typer.Typer) -> None:
           persona search "card blocked abroad" --group g5 -k 5
         """
         a = get_ctx(ctx, json_output)
-        r = a.project().search(query, group=group, segment=segment, k=k)
+        r = a.project().search(query, group=group, segment=segment, k=k,
+                               filters=filters(where, since, until, source))
         print_search(a, r)
         a.emit(r)
 
@@ -82,27 +120,40 @@ def register(app: typer.Typer) -> None:
                 show_default=False)] = None,
             no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer from the counts "
                                                  "alone, without a model.")] = False,
-            json_output: JsonFlag = False) -> None:
+            show_counted: Annotated[bool, typer.Option(
+                "--show-counted", help="List every counted text id (they are always in "
+                "--json).")] = False,
+            where: Where = None, since: Since = None, until: Until = None,
+            source: SourceOpt = None, json_output: JsonFlag = False) -> None:
         """Ask about your users; the answer counts and cites texts.
+
+        Kinds of question: who says something ("Who finds the letters too small?"), how many
+        ("How many users mention dark mode?"), what ("What do travellers complain about
+        most?"), why ("Why do parents use it?"), compare ("Compare students and parents").
+        Filters from the question ("1-star reviews", "since March") or the options.
 
         \b
         Example:
           persona ask "What do students complain about most?"
+          persona ask "Who complains about fees?" --where "rating<=2" --since 2026-03-01
           persona ask "哪个用户群最在意手续费？" --no-llm --json
         """
         a = get_ctx(ctx, json_output)
-        streamed = []
+        shown = []
 
-        def stream(token: str) -> None:
+        def on_facts(result) -> None:  # the facts first, before the model is asked
             if not a.json_output:
-                streamed.append(token)
-                sys.stdout.write(token)
-                sys.stdout.flush()
+                print_facts(a, result)
+                shown.append(True)
 
-        r = a.project().ask(question, mode, min_support, not no_llm, stream)
-        if streamed and not r.model_wording:
-            a.human.print("\n(that wording did not pass validation; the counts:)")
-        print_answer(a, r, bool(streamed))
+        r = a.project().ask(question, mode, min_support, not no_llm,
+                            filters(where, since, until, source), on_facts)
+        if not shown:
+            print_facts(a, r)
+        if r.sentence:
+            a.human.print(r.sentence)
+        if show_counted:
+            print_counted(a, r)
         a.emit(r.as_dict())
 
     @app.command("serve")

@@ -24,7 +24,7 @@ from vectorstore.errors import InputError
 from vectorstore.ingest import IngestOptions
 from vectorstore.segment.artifact import Level
 
-from . import data, evaluate, generate, ingest, naming, search, segment
+from . import aspects, data, evaluate, generate, ingest, naming, search, segment
 from .pins import apply_pins
 from .progress import Quiet, Reporter
 from .providers import Providers
@@ -146,32 +146,33 @@ class Project:
                          seconds=round(time.perf_counter() - started, 2))
 
     def ask_engine(self, min_support: int | None = None):
-        """The engine behind ``ask`` and ``search`` (loads the records once)."""
+        """The engine behind ``ask`` and ``search``: the records, and every group's aspects
+        (those ``generate`` stored, or found now and stored for next time)."""
         from agent.ask.engine import AskEngine
-        from agent.persona.evidence import SupportCounter
 
         segments = self.artifacts.segmentation()
         if segments is None:
             raise_no_segments()
-        threshold = generate.support_threshold(self.generate_options(), segments.embedder)
-        embedder = self.providers.store_embedder()
-        return AskEngine(self.providers.store(), embedder, segments, self.artifacts.personas(),
-                         SupportCounter(embedder, threshold),
-                         min_support or self.settings.persona.min_support,
-                         labels=self.artifacts.labels())
+        support = min_support or self.settings.persona.min_support
+        return AskEngine(self.providers.store(), self.providers.store_embedder(), segments,
+                         self.artifacts.personas(),
+                         lambda engine: aspects.index_for(self, engine, segments),
+                         support, labels=self.artifacts.labels())
 
     def ask(self, question: str, mode: str = "guided", min_support: int | None = None,
-            use_llm: bool = True, on_token=None):
-        """A counted, cited answer (``agent.ask.engine.AskResult``)."""
+            use_llm: bool = True, filters=None, on_facts=None):
+        """A counted, cited answer (``agent.ask.engine.AskResult``); ``filters``: an
+        ``agent.ask.question.Filters`` on the records' metadata."""
         from agent.ask.answer import answer
 
-        return answer(self, question, mode, min_support, use_llm, on_token)
+        return answer(self, question, mode, min_support, use_llm, filters, on_facts)
 
     def search(self, query: str, group: str | None = None, segment: str | None = None,
-               k: int = 10, engine=None) -> SearchResult:
-        """The stored texts closest to ``query``, optionally within one group or segment,
-        with their metadata (``engine``: a loaded ask engine to reuse, as the API does)."""
-        return search.search(self, query, group, segment, k, engine)
+               k: int = 10, engine=None, filters=None) -> SearchResult:
+        """The stored texts closest to ``query``, optionally within one group or segment
+        and passing ``filters`` (rating, dates, source), with their metadata (``engine``: a
+        loaded ask engine to reuse, as the API does)."""
+        return search.search(self, query, group, segment, k, engine, filters)
 
     def status(self) -> StatusResult:
         return data.status(self)

@@ -19,7 +19,7 @@ MAX_K = 50
 
 
 def search(project: Project, query: str, group: str | None = None, segment: str | None = None,
-           k: int = 10, engine: AskEngine | None = None) -> SearchResult:
+           k: int = 10, engine: AskEngine | None = None, filters=None) -> SearchResult:
     """Up to ``k`` texts closest to ``query`` (within one group or segment when given), each
     with its group's and segment's displayed names and the record's metadata columns."""
     query = " ".join(query.split())
@@ -36,7 +36,7 @@ def search(project: Project, query: str, group: str | None = None, segment: str 
             raise InputError(f"{option} {value!r}: no such id in segmentation {run.run_id}; "
                              "`persona list --segments` shows the ids")
     engine = engine or project.ask_engine()
-    hits = engine.search_texts(query, k=k, group=group, segment=segment)
+    hits = engine.search_texts(query, k=k, group=group, segment=segment, filters=filters)
     metas = project.providers.store().metadata_by_id([h["doc_id"] for h in hits])
     personas = project.artifacts.personas_by_subject()
     labels = project.artifacts.labels()

@@ -139,6 +139,28 @@ function citation(c) {
   return li;
 }
 
+function showAnswer(item) {
+  const status = document.getElementById("ask-status");
+  const answer = document.getElementById("ask-answer");
+  const segs = document.getElementById("ask-segments");
+  const cits = document.getElementById("ask-citations");
+  const counted = document.getElementById("ask-counted");
+  for (const n of [answer, segs, cits, counted]) n.textContent = "";
+  status.textContent = item.declined ? "Declined" : (item.thin ? "Thin evidence" : "");
+  answer.textContent = item.answer;
+  for (const s of item.counts || []) {
+    const n = s.count === null ? "fewer than the minimum" : `${s.count} texts, ${(100 * s.share).toFixed(0)}%`;
+    segs.append(el("li", `${s.name} (${s.id}): ${n}`));
+  }
+  for (const c of item.citations || []) cits.append(citation(c));
+  if (item.counted_ids && item.counted_ids.length) {
+    const d = el("details");
+    d.append(el("summary", `Counted texts (${item.counted_ids.length}) — counted as: ${item.counted_as}`),
+             el("p", item.counted_ids.join(", "), "ids"));
+    counted.append(d);
+  }
+}
+
 async function ask(ev) {
   ev.preventDefault();
   const q = document.getElementById("ask-input").value.trim();
@@ -149,7 +171,7 @@ async function ask(ev) {
   const segs = document.getElementById("ask-segments");
   const cits = document.getElementById("ask-citations");
   for (const n of [draft, answer, segs, cits]) n.textContent = "";
-  status.textContent = "Thinking…";
+  status.textContent = "Counting…";
   try {
     const r = await fetch("/ask", { method: "POST",
       headers: { ...headers, "Content-Type": "application/json" },
@@ -167,16 +189,9 @@ async function ask(ev) {
         const line = buf.slice(0, cut).replace(/^data: /, "");
         buf = buf.slice(cut + 2);
         const item = JSON.parse(line);
-        if (item.type === "token") draft.textContent += item.text;
-        else if (item.type === "error") status.textContent = item.message;
-        else if (item.type === "final") {
-          draft.textContent = "";
-          status.textContent = item.declined ? "Declined" : (item.thin ? "Thin evidence" : "");
-          answer.textContent = item.answer;
-          for (const s of item.counts)
-            segs.append(el("li", `${s.name} (${s.id}): ${s.count} texts, ${(100 * s.share).toFixed(0)}%`));
-          for (const c of item.citations) cits.append(citation(c));
-        }
+        if (item.type === "error") status.textContent = item.message;
+        else if (item.type === "facts" || item.type === "final") showAnswer(item);
+        else if (item.type === "sentence") draft.textContent = item.text;
       }
     }
   } catch (e) {

@@ -1,0 +1,137 @@
+"""Ask's counts against the project's labelled (question, text) pairs (evals/data/ask).
+
+    python benchmarks/ask_counts.py                 # report on the frozen test split
+    python benchmarks/ask_counts.py --split train
+    python benchmarks/ask_counts.py --calibrate     # choose match/spread on train, write them
+
+For each planted corpus of the split, every planted group's aspects are found as for a
+persona (``discover``); each question of the domain is parsed as ``persona ask`` parses it,
+its statement matched to every group's aspects, and the counted texts compared with the
+texts that carry the question's planted aspect: count error |counted − true| / true (mean
+over questions) and precision of the counted texts, per language of the question.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from aspects import EMBEDDERS, ROOT, Corpus, domains, embed_cached
+
+QUESTIONS = ROOT / "evals" / "data" / "ask" / "questions.jsonl"
+
+
+def indexes(split: str, kind: str):
+    from agent.ask.counting import GroupAspects
+    from agent.aspects.discover import GroupTexts, discover
+    from agent.aspects.facets import facet_model
+    from agent.aspects.membership import calibrated
+
+    embedder = EMBEDDERS[kind]
+    membership, facets = calibrated(embedder), facet_model(embedder)
+    out = {}
+    for d in domains(split):
+        corpus = Corpus(d, kind)
+        users = {r["id"]: r["user_id"] for r in corpus.rows}
+        groups = []
+        for group in corpus.truth["groups"]:
+            ids = sorted(i for i, g in corpus.group_of.items() if g == group)
+            members = set(ids)
+            keep = [k for k, u in enumerate(corpus.units) if u.record_id in members]
+            g = GroupTexts(group, "group", ids, [users[i] for i in ids],
+                           [corpus.units[k] for k in keep], corpus.vectors[keep])
+            found = discover(g, membership, facets, embedder)
+            groups.append(GroupAspects(group, group, len(ids), found,
+                                       {i: {"user": users[i]} for i in ids}))
+        out[d] = (corpus, groups)
+    return out, membership, facets
+
+
+def evaluate(split: str, kind: str, settings, prepared=None) -> dict[str, float]:
+    from agent.ask.counting import AspectIndex
+    from agent.ask.question import parse
+
+    prepared = prepared or indexes(split, kind)
+    built, membership, facets = prepared
+    questions = [json.loads(x) for x in QUESTIONS.open(encoding="utf-8")]
+    errors: dict[str, list[float]] = defaultdict(list)
+    tp: dict[str, int] = defaultdict(int)
+    fp: dict[str, int] = defaultdict(int)
+    for q in questions:
+        if q["split"] != split or q["domain"] not in built:
+            continue
+        if kind == "minilm" and q["lang"] != "en":
+            continue
+        corpus, groups = built[q["domain"]]
+        index = AspectIndex(groups, lambda t: embed_cached(kind, t), membership, facets, settings)
+        query = parse(q["question"])
+        counted = {rid for m in index.match(query.statement, query.lang, facet=query.facet)
+                   for rid in m.members}
+        truth = {r["id"] for r in corpus.labels if q["aspect"] in r["aspects"]}
+        if not truth:
+            continue
+        errors[q["lang"]].append(abs(len(counted) - len(truth)) / len(truth))
+        tp[q["lang"]] += len(counted & truth)
+        fp[q["lang"]] += len(counted - truth)
+    out = {}
+    for lang in sorted(errors):
+        out[f"count_error_{lang}"] = float(np.mean(errors[lang]))
+        out[f"precision_{lang}"] = tp[lang] / max(tp[lang] + fp[lang], 1)
+        out[f"questions_{lang}"] = len(errors[lang])
+    return out
+
+
+def calibrate(kind: str) -> dict:
+    from agent.ask.counting import MatchSettings
+
+    prepared = indexes("train", kind)
+    best, best_key = None, None
+    for match, same in itertools.product((0.1, 0.2, 0.3, 0.4), (0.6, 0.65, 0.7, 0.75, 0.8)):
+        r = evaluate("train", kind, MatchSettings(match, same), prepared)
+        langs = [k.split("_")[-1] for k in r if k.startswith("precision_")]
+        p = min(r[f"precision_{lang}"] for lang in langs)
+        e = max(r[f"count_error_{lang}"] for lang in langs)
+        key = (p >= 0.8, -round(e, 3), p)
+        if best_key is None or key > best_key:
+            best_key, best = key, (match, same, r)
+    match, same, r = best
+    return {"match": match, "same": same,
+            "precision": {k.split("_")[-1]: round(v, 3) for k, v in r.items()
+                          if k.startswith("precision_")},
+            "tuned_on": domains("train")}
+
+
+def main() -> None:
+    from agent.ask.counting import match_settings
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--split", choices=("train", "test"), default="test")
+    ap.add_argument("--embedder", choices=sorted(EMBEDDERS), default="multilingual")
+    ap.add_argument("--calibrate", action="store_true")
+    args = ap.parse_args()
+    if args.calibrate:
+        path = ROOT / "agent" / "aspects" / "calibration.json"
+        table = json.loads(path.read_text())
+        for kind, embedder in EMBEDDERS.items():
+            table.setdefault(embedder, {})["ask"] = calibrate(kind)
+            print(embedder, json.dumps(table[embedder]["ask"]))
+        path.write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n")
+        return
+    r = evaluate(args.split, args.embedder, match_settings(EMBEDDERS[args.embedder]))
+    print("| split | embedder | questions | count error en | precision en | count error zh | "
+          "precision zh |\n|---|---|---|---|---|---|---|")
+    print(f"| {args.split} | {args.embedder} | {r.get('questions_en', 0)} + "
+          f"{r.get('questions_zh', 0)} | {r.get('count_error_en', float('nan')):.3f} | "
+          f"{r.get('precision_en', float('nan')):.3f} | {r.get('count_error_zh', float('nan')):.3f} "
+          f"| {r.get('precision_zh', float('nan')):.3f} |")
+
+
+if __name__ == "__main__":
+    main()
