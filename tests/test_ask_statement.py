@@ -31,3 +31,24 @@ def test_questions_become_statements(question, statement):
 ])
 def test_questions_without_a_statement_are_kept(question):
     assert as_statement(question) == question
+
+
+@pytest.mark.parametrize("question,statement", [
+    ("Are users unhappy about how long deliveries take?",
+     "I am unhappy about how long deliveries take."),
+    ("Do people try a checklist before calling support?", "I try a checklist before calling "
+                                                           "support."),
+    ("Would gardeners use a watering reminder?", "I would use a watering reminder."),
+    ("Is flaky syncing a common complaint?", "flaky syncing"),
+    ("Is there demand for a dark theme?", "I want a dark theme."),
+    ("How many users say they are too busy to read the manual?",
+     "I am too busy to read the manual."),
+    ("How many users say the pages reload themselves?", "The pages reload themselves."),
+    ("有多少用户说充电太慢？", "充电太慢"),
+    ("说说那些经常出差的用户。", "经常出差"),
+    ("大家对夜间模式有需求吗？", "夜间模式"),
+    ("电池续航对用户有多重要？", "电池续航"),
+    ("用户需要离线地图吗？", "需要离线地图"),
+])
+def test_question_forms_beyond_who(question, statement):
+    assert as_statement(question) == statement
