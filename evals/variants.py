@@ -1,6 +1,7 @@
 """Eval variants: ``NAME:KEY=VALUE,...`` on the command line, or a YAML spec file.
 
-Keys: ``prompts`` (a prompt version set: every prompt at the highest version ≤ N),
+Keys: ``prompts`` (a prompt version set: every prompt at the highest version ≤ N that the
+code can fill in — a version written for other variables is passed over),
 ``prompt.<id>`` (one prompt's version), ``provider``, ``model``, ``base_url``,
 ``model_path``, ``interview`` (guided | autonomous), ``temperature``, ``level``
 (group | segment; ``fine`` is the deprecated alias).
@@ -13,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from agent.config import Settings
-from agent.prompts import available
 from vectorstore.errors import InputError
 from vectorstore.segment.artifact import Level
 
@@ -48,8 +48,10 @@ class Variant:
 
 
 def _versions_up_to(n: int) -> dict[str, int]:
+    from agent.persona.generate import usable_versions
+
     out = {}
-    for prompt_id, versions in available().items():
+    for prompt_id, versions in usable_versions().items():
         eligible = [v for v in versions if v <= n]
         if eligible:
             out[prompt_id] = max(eligible)
@@ -69,7 +71,9 @@ def build_variant(name: str, values: dict[str, Any]) -> Variant:
                                  "prompts=2") from None
         elif key.startswith("prompt."):
             prompt_id = key[len("prompt."):]
-            versions = available().get(prompt_id)
+            from agent.persona.generate import usable_versions
+
+            versions = usable_versions().get(prompt_id)
             if not versions or int(str(value).lstrip("v")) not in versions:
                 raise InputError(f"variant {name}: no prompt {prompt_id} v{value} "
                                  f"(have {versions or 'none'})")

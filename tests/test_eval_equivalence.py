@@ -79,6 +79,6 @@ def test_a_variant_overrides_only_what_it_names(tmp_path):
     v = parse_variant("v2:prompts=2,temperature=0.3,level=segment,model=other")
     s = v.apply(base)
     assert s.persona.temperature == 0.3 and s.persona.level == "segment"
-    assert s.llm.model == "other" and s.persona.prompt_versions["writer.claim"] == 2
+    assert s.llm.model == "other" and s.persona.prompt_versions["persona.system"] == 2
     assert s.persona.price_input_per_million == 3.0 and s.persona.min_support == 4
     assert base.persona.temperature == 0.0 and base.llm.model is None  # not changed

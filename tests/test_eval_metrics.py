@@ -154,10 +154,14 @@ def test_variants_and_specs(tmp_path):
     from vectorstore.errors import InputError
 
     v = parse_variant("v2:prompts=2,interview=guided,temperature=0.3")
-    assert v.prompt_versions["writer.claim"] == 2 and v.prompt_versions["persona.system"] == 1
+    assert v.prompt_versions["writer.tagline"] == 2 and v.prompt_versions["writer.aspect"] == 1
+    # a version written for other variables is never picked (writer.name v3 is the first
+    # the writer can fill in), so every prompt set runs
+    assert "writer.name" not in v.prompt_versions
+    assert parse_variant("v3:prompts=3").prompt_versions["writer.name"] == 3
     assert v.settings == {"interview": "guided", "temperature": 0.3}
     assert parse_variant("base").describe() == "defaults"
-    for bad in ("x:colour=red", "x:prompts=zz", "x:prompt.writer.claim=9", "x:level=huge",
+    for bad in ("x:colour=red", "x:prompts=zz", "x:prompt.writer.aspect=9", "x:level=huge",
                 "bad name:prompts=1", "x:prompts"):
         with pytest.raises(InputError):
             parse_variant(bad)

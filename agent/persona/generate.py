@@ -275,6 +275,20 @@ class PersonaGenerator:
         return round(usage.prompt_tokens * pin / 1e6 + usage.completion_tokens * pout / 1e6, 6)
 
 
+def usable_versions() -> dict[str, list[int]]:
+    """Each prompt's versions the code can fill in (a writer prompt's variables must match)."""
+    from agent.prompts import available
+
+    out: dict[str, list[int]] = {}
+    for prompt_id, versions in available().items():
+        wanted = WRITER_PROMPTS.get(prompt_id)
+        ok = [v for v in versions
+              if wanted is None or set(load_prompt(prompt_id, v).variables) == wanted]
+        if ok:
+            out[prompt_id] = ok
+    return out
+
+
 def _writer_prompt(prompt_id: str, version: int | None, wanted: set[str]) -> Prompt:
     """A writer prompt at ``version``, refused when it does not take the writer's variables
     (an older version written for another pipeline)."""
