@@ -15,13 +15,15 @@ from .context import AppContext
 
 Where = Annotated[list[str] | None, typer.Option(
     "--where", help="A rating filter: rating<=2, rating>=4, rating=5 (repeatable).",
-    show_default=False)]
+    show_default=False, metavar="FILTER")]
 Since = Annotated[str | None, typer.Option("--since", help="Only texts dated on or after "
-                                           "this day (YYYY-MM-DD).", show_default=False)]
+                                           "this day (YYYY-MM-DD).", show_default=False,
+                                           metavar="DATE")]
 Until = Annotated[str | None, typer.Option("--until", help="Only texts dated before this day "
-                                           "(YYYY-MM-DD).", show_default=False)]
+                                           "(YYYY-MM-DD).", show_default=False, metavar="DATE")]
 SourceOpt = Annotated[str | None, typer.Option("--source", help="Only texts of this source "
-                                               "(file name).", show_default=False)]
+                                               "(file name).", show_default=False,
+                                               metavar="NAME")]
 
 
 def filters(where: list[str] | None, since: str | None, until: str | None,
@@ -135,7 +137,7 @@ def register(app: typer.Typer) -> None:
         \b
         Example:
           persona ask "What do students complain about most?"
-          persona ask "Who complains about fees?" --where "rating<=2" --since 2026-03-01
+          persona ask "Who complains of fees?" --where "rating<=2" --since 2026-03-01
           persona ask "哪个用户群最在意手续费？" --no-llm --json
         """
         a = get_ctx(ctx, json_output)

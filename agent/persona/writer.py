@@ -89,7 +89,7 @@ class PersonaWriter:
         grounded |= {w.lower() for a in aspects for w in " ".join(a.labels.values()).split()}
         if role:
             grounded |= {w.lower() for w in role.split()} | {plural(role).lower()}
-        top = _distinctive(chosen, group)
+        top = _distinctive(chosen, group, role)
         points = [c.text for c in sorted((c for cs in claims.values() for c in cs),
                                          key=lambda c: -c.prevalence)]
         fallbacks: list[str] = []
@@ -169,14 +169,20 @@ def choose(aspects: list[Aspect], min_support: int) -> list[Aspect]:
     return picked
 
 
-def _distinctive(chosen: list[Aspect], group: GroupData) -> Aspect | None:
+def _distinctive(chosen: list[Aspect], group: GroupData, role: str | None = None
+                 ) -> Aspect | None:
     """The chosen aspect most particular to this group: its key phrase among the group's
-    distinctive keywords (class-based TF-IDF against the other groups), else the largest."""
+    distinctive keywords (class-based TF-IDF against the other groups), else the largest;
+    an aspect whose key phrase only repeats the role ("students" for students) is passed
+    over, so a name never reads "Students who want students"."""
+    said = content_terms(role) if role else set()
+    fresh = [a for a in chosen
+             if not said or not all(content_terms(v) <= said for v in a.labels.values())]
     keywords = {k.lower() for k in group.info.keywords}
-    for a in chosen:
+    for a in fresh:
         if any(label.lower() in keywords for label in a.labels.values()):
             return a
-    return chosen[0] if chosen else None
+    return fresh[0] if fresh else None
 
 
 def _quotes(claims: list[Claim], group: GroupData) -> list[Quote]:
