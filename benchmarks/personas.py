@@ -1,178 +1,194 @@
-"""Persona quality and cost on the local model, against a naive one-prompt baseline.
+"""Persona cost and quality on the local model: this code against an earlier commit, same run.
 
-    python benchmarks/personas.py                    # demo corpus + 1,000 banking77 test texts
-    python benchmarks/personas.py --only demo
+    python benchmarks/personas.py                       # demo corpus, vs the code at 661ee20
+    python benchmarks/personas.py --baseline HEAD~5     # any commit
+    python benchmarks/personas.py --no-baseline --scale 1000,10000,all
 
-For each corpus: ingest + segment into a fresh workspace, then
-* personakit: `persona generate` (guided interview, small validated calls);
-* naive baseline: per group, a random sample of its texts stuffed into one prompt that asks
-  for the whole persona (name, tagline, summary, claims, quotes) as one JSON object.
-Both are scored the same way: quotes found verbatim in the group, claims with at least
---min-support supporting texts (the calibrated similarity), LLM calls, tokens and seconds
-per persona. The local model server is started once and shared.
+Each side ingests the corpus into a fresh workspace (without the demo's ``group`` column),
+segments it and runs ``persona generate --no-cache`` against one local model server, started
+once and shared, so the two are timed on the same machine in the same minutes. The earlier
+commit runs from a ``git archive`` of it with the same installed libraries. From the persona
+files: model calls per persona (counted by the code, exact), seconds and tokens per persona,
+the slowest call, and what a reader sees — quotes found verbatim in their text, claims that
+copy one text (word overlap ≥ 0.6 with one sentence), garbage claims (brackets, placeholders,
+questions, a claim repeated).
+
+``--scale`` runs only this code on growing corpora built from ``../shared/data`` (banking77
+in English, online_shopping_10_cats in Chinese, interleaved; ``all`` is every text there) and
+reports, per size, tokens and calls per persona and where the time goes (ingest, segment,
+generate).
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import json
-import random
+import os
+import re
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-from common import ROOT, SHARED, load_jsonl, stratified_sample
+from common import ROOT, SHARED, load_jsonl
 
-NAIVE_SCHEMA = {
-    "type": "object", "additionalProperties": False,
-    "required": ["name", "tagline", "summary", "goals", "pain_points", "quotes"],
-    "properties": {
-        "name": {"type": "string"}, "tagline": {"type": "string"},
-        "summary": {"type": "string"},
-        "goals": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-        "pain_points": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-        "quotes": {"type": "array", "items": {"type": "string"}, "maxItems": 3},
-    },
-}
+DEMO = ROOT / "examples" / "app_reviews.csv"
+DEMO_META = "rating,channel,date"
+FACETS = ("goals", "pain_points", "behaviours", "motivations")
+_GARBAGE = re.compile(r"[<>{}\[\]]|\b(?:EMAIL|PHONE|TBD|N/A)\b|[?？]")
 
 
-def persona(ws: Path, *args: str, env: dict) -> dict:
+def export(ref: str, into: Path) -> Path:
+    """The tree of commit ``ref`` under ``into`` (``git archive``; nothing is checked out)."""
+    data = subprocess.run(["git", "archive", "--format=tar", ref], cwd=ROOT, check=True,
+                          capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def persona(tree: Path, ws: Path, *args: str, env: dict) -> tuple[dict, float]:
+    """Run ``persona`` of the code in ``tree``; its JSON output and the wall-clock seconds."""
+    started = time.perf_counter()
     out = subprocess.run([sys.executable, "-m", "agent.cli", "-w", str(ws), "--json", *args],
-                         capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+                         capture_output=True, text=True, cwd=tree,
+                         env={**env, "PYTHONPATH": str(tree)}, check=False)
+    seconds = time.perf_counter() - started
     if out.returncode not in (0, 3):
-        sys.exit(f"persona {' '.join(args)} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout)
+        sys.exit(f"persona {' '.join(args)} ({tree}) failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout), seconds
 
 
-def naive(ws: Path, base_url: str, model: str, sample: int, seed: int) -> dict:
-    import openai
+def run_side(tree: Path, corpus: Path, meta: str | None, env: dict, tmp: Path) -> dict:
+    ws = tmp / "ws"
+    ingest = ["ingest", str(corpus)] + (["--meta-cols", meta] if meta else [])
+    _, t_ingest = persona(tree, ws, *ingest, env=env)
+    _, t_segment = persona(tree, ws, "segment", env=env)
+    gen, t_generate = persona(tree, ws, "generate", "--no-cache", env=env)
+    return {"ws": ws, "generate": gen, "seconds": {"ingest": t_ingest, "segment": t_segment,
+                                                   "generate": t_generate}}
 
-    from agent.config import load_settings
-    from agent.persona.evidence import SupportCounter, is_verbatim, support_threshold
-    from agent.persona.group import load_group
-    from agent.project import build_project
 
-    project = build_project(load_settings(ws))
-    segments = project.artifacts.require_segmentation()
-    emb = project.providers.store_embedder()
-    counter = SupportCounter(emb, support_threshold(segments.embedder))
-    client = openai.OpenAI(base_url=base_url, api_key="none", timeout=600, max_retries=0)
-    rng = random.Random(seed)
-    rows = []
-    for g in segments.groups:
-        group = load_group(project.providers.store(), "group", g.id, g, segments.records)
-        if group.size < 5:
-            continue
-        texts = rng.sample(group.texts, min(sample, group.size))
-        prompt = ("Here are comments from one group of app users:\n" +
-                  "\n".join(f"- {t}" for t in texts) +
-                  "\n\nWrite a persona for this group as JSON with name, tagline, summary, goals, "
-                  "pain_points and quotes (verbatim sentences from the comments).")
-        started = time.perf_counter()
-        try:
-            r = client.chat.completions.create(
-                model=model, messages=[{"role": "user", "content": prompt}], temperature=0,
-                response_format={"type": "json_object", "schema": NAIVE_SCHEMA},
-                extra_body={"max_tokens": 600})
-            content, usage = r.choices[0].message.content, r.usage
-            data = json.loads(content)
-            ok = True
-        except Exception:
-            data, usage, ok = {}, None, False
-        seconds = time.perf_counter() - started
-        quotes = [q for q in data.get("quotes", []) if isinstance(q, str)]
-        claims = [c for k in ("goals", "pain_points") for c in data.get(k, []) if isinstance(c, str)]
-        supported = [c for c in claims if counter.count(c, group).count >= 3]
-        rows.append({"ok": ok, "quotes": len(quotes),
-                     "verbatim": sum(is_verbatim(q, group.texts) for q in quotes),
-                     "claims": len(claims), "supported": len(supported), "seconds": seconds,
-                     "tokens": (usage.prompt_tokens + usage.completion_tokens) if usage else 0})
+def _words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z']{3,}", text.lower())} | set(
+        re.findall(r"[\u4e00-\u9fff]", text))
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=[.!?。！？])\s*", text) if s.strip()]
+
+
+def read_side(side: dict) -> dict:
+    """What the persona files of a workspace say, read as plain JSON (any schema version)."""
+    import chromadb
+
+    ws = side["ws"]
+    files = sorted((ws / "personas").glob("persona-*.json"))
+    personas = [json.loads(p.read_text(encoding="utf-8")) for p in files]
+    client = chromadb.PersistentClient(path=str(ws / "chroma"))
+    docs: dict[str, str] = {}
+    for col in client.list_collections():   # the records (not the sentence-unit companion)
+        col = client.get_collection(getattr(col, "name", col))
+        if not col.name.endswith("-units"):
+            got = col.get(include=["documents"])
+            docs.update(zip(got["ids"], got["documents"], strict=True))
+    calls, tokens, quotes, verbatim, claims, copies, garbage = [], [], 0, 0, 0, 0, 0
+    for p in personas:
+        usage = p["provenance"]["token_usage"]
+        calls.append(usage["llm_calls"])
+        tokens.append(usage["prompt_tokens"] + usage["completion_tokens"])
+        for q in p.get("quotes", []):
+            quotes += 1
+            verbatim += q["text"] in docs.get(q["doc_id"], "")
+        seen: set[str] = set()
+        for facet in FACETS:
+            for c in p.get(facet, []):
+                claims += 1
+                text = c["text"]
+                garbage += bool(_GARBAGE.search(text)) or text in seen
+                seen.add(text)
+                words = _words(text)
+                sources = [s for i in c.get("evidence_ids", []) for s in
+                           _sentences(docs.get(i, ""))]
+                copies += any(len(words & _words(s)) / max(len(words | _words(s)), 1) >= 0.6
+                              for s in sources if len(words) >= 3)
+    gen = side["generate"]
+    n = max(len(personas), 1)
     return {
-        "personas": sum(r["ok"] for r in rows), "groups": len(rows),
-        "quote_grounding": _ratio(sum(r["verbatim"] for r in rows), sum(r["quotes"] for r in rows)),
-        "claims_unsupported": _ratio(sum(r["claims"] - r["supported"] for r in rows),
-                                     sum(r["claims"] for r in rows)),
-        "llm_calls_per_persona": 1.0,
-        "tokens_per_persona": statistics.mean(r["tokens"] for r in rows) if rows else 0,
-        "seconds_per_persona": statistics.mean(r["seconds"] for r in rows) if rows else 0,
+        "personas": len(personas),
+        "calls": statistics.mean(calls) if calls else 0.0,
+        "calls_max": max(calls, default=0),
+        "tokens": statistics.mean(tokens) if tokens else 0.0,
+        "seconds": side["seconds"]["generate"] / n,
+        "slowest": (gen.get("slowest_call") or {}).get("seconds"),
+        "slowest_for": (gen.get("slowest_call") or {}).get("for", ""),
+        "verbatim": verbatim / quotes if quotes else None,
+        "copies": copies / claims if claims else None,
+        "garbage": garbage, "claims": claims,
+        "stages": side["seconds"],
     }
 
 
-def personakit_scores(ws: Path, gen: dict) -> dict:
-    from agent.config import load_settings
-    from agent.persona.evidence import is_verbatim
-    from agent.project import build_project
-
-    project = build_project(load_settings(ws))
-    personas = project.artifacts.personas()
-    quotes = verbatim = claims = 0
-    for p in personas:
-        got = project.providers.store().get(where={"parent_id": p.subject_id},
-                                            include=["documents"])
-        docs = dict(zip(got["ids"], got["documents"], strict=True))
-        for q in p.quotes:
-            quotes += 1
-            verbatim += q.doc_id in docs and is_verbatim(q.text, [docs[q.doc_id]])
-        claims += len(p.claims())
-    n = max(len(personas), 1)
-    return {"personas": len(personas), "degraded": _ratio(sum(p.degraded for p in personas),
-                                                          len(personas)),
-            "quote_grounding": _ratio(verbatim, quotes),
-            "claims_kept": claims, "claims_dropped": gen["claims_dropped"],
-            "llm_calls_per_persona": gen["llm_calls"] / n,
-            "tokens_per_persona": (gen["prompt_tokens"] + gen["completion_tokens"]) / n,
-            "seconds_per_persona": gen["seconds"] / n}
-
-
-def _ratio(a: float, b: float) -> float | None:
-    return round(a / b, 3) if b else None
+def compare(baseline: str | None, env: dict) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "ours").mkdir()
+        ours = read_side(run_side(ROOT, DEMO, DEMO_META, env, tmp / "ours"))
+        base = None
+        if baseline:
+            tree = export(baseline, tmp / "base-tree")
+            (tmp / "base").mkdir()
+            base = read_side(run_side(tree, DEMO, DEMO_META, env, tmp / "base"))
+    label = f"code at {baseline}" if baseline else ""
+    print(f"\ndemo corpus ({DEMO.name}), one local model server for both\n")
+    print(f"| | this code | {label} |\n|---|---|---|")
+    rows = [("personas", "personas"), ("model calls / persona (mean)", "calls"),
+            ("model calls / persona (max)", "calls_max"), ("tokens / persona", "tokens"),
+            ("seconds / persona (generate)", "seconds"), ("slowest call, s", "slowest"),
+            ("quotes verbatim", "verbatim"), ("claims copying one text", "copies"),
+            ("garbage claims", "garbage"), ("claims", "claims")]
+    for name, key in rows:
+        print(f"| {name} | {_fmt(ours[key])} | {_fmt(base[key]) if base else ''} |")
+    if ours["slowest_for"]:
+        print(f"\nslowest call of this code: {ours['slowest_for']}")
+    if base and ours["seconds"]:
+        print(f"speed-up per persona: {base['seconds'] / ours['seconds']:.2f}x; model calls: "
+              f"{base['calls'] / max(ours['calls'], 1e-9):.2f}x fewer")
 
 
-def corpora(only: str | None):
-    demo = ROOT / "examples" / "app_reviews.csv"
-    out = [("demo corpus", demo)]
-    b77 = SHARED / "banking77" / "data.jsonl"
-    if b77.exists():
-        rows = stratified_sample([r for r in load_jsonl(b77) if r["split"] == "test"], 1000,
-                                 "label", seed=0)
-        path = Path(tempfile.mkdtemp()) / "banking77_test_1000.jsonl"
-        path.write_text("".join(json.dumps(r) + "\n" for r in rows))
-        out.append(("banking77 test, 1,000", path))
-    return [c for c in out if not only or only in c[0]]
+def scale_corpus(n: int | None, into: Path) -> Path:
+    """``n`` texts (None: all) from ../shared/data, English and Chinese interleaved."""
+    en = [r["text"] for r in load_jsonl(SHARED / "banking77" / "data.jsonl")]
+    zh = [r.get("text") or r.get("review") for r in
+          load_jsonl(SHARED / "online_shopping_10_cats" / "data.jsonl")]
+    mixed = [t for pair in zip(en, zh[:len(en)], strict=True) for t in pair] + zh[len(en):]
+    rows = mixed if n is None else mixed[:n]
+    path = into / f"scale-{len(rows)}.jsonl"
+    with path.open("w", encoding="utf-8") as f:
+        for i, t in enumerate(rows):
+            f.write(json.dumps({"id": f"t{i}", "text": t}, ensure_ascii=False) + "\n")
+    return path
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--only", help="demo or banking77")
-    ap.add_argument("--sample", type=int, default=25, help="texts per group for the baseline")
-    args = ap.parse_args()
-    import os
-
-    from agent.llm.server import LocalLLMServer
-
-    with LocalLLMServer(threads=2) as server:
-        env = {**os.environ, "PERSONA_LLM__BASE_URL": server.base_url}
-        for name, path in corpora(args.only):
-            with tempfile.TemporaryDirectory() as tmp:
-                ws = Path(tmp) / "ws"
-                persona(ws, "ingest", str(path), env=env)
-                persona(ws, "segment", env=env)
-                gen = persona(ws, "generate", "--no-cache", env=env)
-                ours = personakit_scores(ws, gen)
-                base = naive(ws, server.base_url, server.alias, args.sample, 0)
-            print(f"\n{name}")
-            print(f"{'':28} {'personakit':>12} {'naive one-prompt':>17}")
-            for key, label in [("personas", "personas produced"), ("degraded", "share degraded"),
-                               ("quote_grounding", "quotes verbatim"),
-                               ("claims_dropped", "claims dropped (unsupported)"),
-                               ("claims_unsupported", "claims unsupported (kept)"),
-                               ("llm_calls_per_persona", "LLM calls / persona"),
-                               ("tokens_per_persona", "tokens / persona"),
-                               ("seconds_per_persona", "seconds / persona")]:
-                print(f"{label:28} {_fmt(ours.get(key)):>12} {_fmt(base.get(key)):>17}")
+def scale(sizes: list[str], env: dict) -> None:
+    if not (SHARED / "banking77").exists():
+        sys.exit(f"--scale reads {SHARED}, which is absent")
+    print("| texts | personas | calls / persona | tokens / persona | ingest s | segment s | "
+          "generate s | s / persona |\n|---|---|---|---|---|---|---|---|")
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            corpus = scale_corpus(None if size == "all" else int(size), tmp)
+            texts = sum(1 for _ in corpus.open(encoding="utf-8"))
+            r = read_side(run_side(ROOT, corpus, None, env, tmp))
+        st = r["stages"]
+        print(f"| {texts} | {r['personas']} | {r['calls']:.1f} | {r['tokens']:.0f} | "
+              f"{st['ingest']:.0f} | {st['segment']:.0f} | {st['generate']:.0f} | "
+              f"{r['seconds']:.1f} |", flush=True)
 
 
 def _fmt(v) -> str:
@@ -181,6 +197,23 @@ def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:.2f}"
     return str(v)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--baseline", default="661ee20",
+                    help="the commit to compare with (default: 661ee20, before aspects)")
+    ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--scale", help="comma-separated corpus sizes, e.g. 1000,10000,all")
+    args = ap.parse_args()
+    from agent.llm.server import LocalLLMServer
+
+    with LocalLLMServer(threads=2) as server:
+        env = {**os.environ, "PERSONA_LLM__BASE_URL": server.base_url}
+        if args.scale:
+            scale([s.strip() for s in args.scale.split(",") if s.strip()], env)
+        else:
+            compare(None if args.no_baseline else args.baseline, env)
 
 
 if __name__ == "__main__":

@@ -462,6 +462,24 @@ THEMES: dict[str, dict[str, list[str]]] = {
                              "看着看着就自动退出登录了。"]},
     "dark_mode": {"en": ["I want a dark mode, my eyes hurt at 2am."],
                   "zh": ["求出深色模式，凌晨两点眼睛疼。"]},
+    # travellers' complaints
+    "card_blocked": {"en": ["my card was blocked at the airport because I forgot to set a "
+                            "travel notice."], "zh": ["忘了设置出行通知，在机场卡被冻结了。"]},
+    "atm_fee": {"en": ["ATM withdrawals abroad cost a fee on top of the machine's fee."],
+                "zh": ["在国外取现，除了ATM的手续费还要再收一笔。"]},
+    "hotel_deposit": {"en": ["hotel deposits stay on hold for weeks after I check out."],
+                      "zh": ["酒店押金退房后好几周还被冻结着。"]},
+    "rate_lock": {"en": ["exchange rates are locked only for 30 seconds, too short."],
+                  "zh": ["汇率只锁定三十秒，太短了。"]},
+    "lost_card": {"en": ["I lost my card in Rome and the replacement took ten days."],
+                  "zh": ["在罗马丢了卡，补卡花了十天。"]},
+    # parents' reasons
+    "lunch_notification": {"en": ["I get a notification whenever my daughter pays for lunch, "
+                                  "which I love."], "zh": ["女儿在学校吃午饭付款我都能收到通知，很安心。"]},
+    "school_trips": {"en": ["school trip payments through the app are so convenient."],
+                     "zh": ["在应用里交春游费用太方便了。"]},
+    "chores_allowance": {"en": ["chores and allowance tracking keeps my kids motivated."],
+                         "zh": ["用做家务换零花钱的功能让孩子很有动力。"]},
 }
 
 

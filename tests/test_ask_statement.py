@@ -44,6 +44,7 @@ def test_questions_without_a_statement_are_kept(question):
     ("How many users say they are too busy to read the manual?",
      "I am too busy to read the manual."),
     ("How many users say the pages reload themselves?", "The pages reload themselves."),
+    ("How many users mentioned dark mode?", "dark mode"),
     ("有多少用户说充电太慢？", "充电太慢"),
     ("说说那些经常出差的用户。", "经常出差"),
     ("大家对夜间模式有需求吗？", "夜间模式"),

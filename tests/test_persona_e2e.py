@@ -17,6 +17,7 @@ from tests.conftest import DEMO_CORPUS, ROOT, require
 from tests.proxy import Proxy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
+DEMO_META = "rating,channel,date"
 
 
 def persona_cli(ws: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -95,10 +96,12 @@ def demo(llm_server, tmp_path_factory):
         # API key that must never show up anywhere.
         env = {"PERSONA_LLM__PROVIDER": "openai", "OPENAI_BASE_URL": proxy.base_url,
                "OPENAI_API_KEY": api_key}
-        first = persona_cli(ws, "--json", "run", str(corpus), env=env)
+        # the `group` column is the ground truth: never ingested
+        first = persona_cli(ws, "--json", "run", str(corpus), "--meta-cols", DEMO_META, env=env)
         assert first.returncode == 0, first.stderr[-3000:]
         after_first = proxy.completions()
-        second = persona_cli(ws, "--json", "run", str(corpus), env=env)
+        second = persona_cli(ws, "--json", "run", str(corpus), "--meta-cols", DEMO_META,
+                             env=env)
         assert second.returncode == 0, second.stderr[-3000:]
         yield {"ws": ws, "first": json.loads(first.stdout), "second": json.loads(second.stdout),
                "requests_first": after_first, "requests_second": proxy.completions() - after_first,
@@ -107,10 +110,19 @@ def demo(llm_server, tmp_path_factory):
 
 
 def records(ws: Path) -> dict[str, dict]:
+    """The stored records, each with its planted ``group`` looked up in the corpus file by
+    text (the label is never ingested; records whose text was redacted have none)."""
     out = ws.parent / "export.jsonl"
     r = persona_cli(ws, "export", "--out", str(out))
     assert r.returncode == 0, r.stderr
-    return {x["id"]: x for x in map(json.loads, out.read_text().splitlines())}
+    corpus = ws.parent / "app_reviews_plus_hostile.csv"
+    with open(corpus, encoding="utf-8") as f:
+        truth = {" ".join(row["text"].split()): row["group"] for row in csv.DictReader(f)}
+    rows = {x["id"]: x for x in map(json.loads, out.read_text().splitlines())}
+    assert not any("group" in x for x in rows.values())   # the label column was not stored
+    for x in rows.values():
+        x["group"] = truth.get(" ".join(x["text"].split()), "unknown")
+    return rows
 
 
 def test_demo_personas_are_valid_grounded_and_cover_every_planted_group(demo):
@@ -129,7 +141,7 @@ def test_demo_personas_are_valid_grounded_and_cover_every_planted_group(demo):
             assert c.support_count >= 3
         majority = Counter(r["group"] for r in members.values()).most_common(1)[0][0]
         planted_seen[majority] = planted_seen.get(majority, False) or not p.degraded
-    groups = {r["group"] for r in rows.values()}
+    groups = {r["group"] for r in rows.values()} - {"unknown"}
     assert all(planted_seen.get(g) for g in groups), planted_seen  # a good persona per group
     degraded = sum(p.degraded for p in personas)
     assert degraded <= 0.2 * len(personas)
@@ -241,7 +253,8 @@ def expected_segments(ws: Path) -> dict[str, str]:
     """For each planted group, the parent group whose texts are mostly from it."""
     by_segment: dict[str, Counter] = {}
     for r in records(ws).values():
-        by_segment.setdefault(r["parent_id"], Counter())[r["group"]] += 1
+        if r["group"] != "unknown":
+            by_segment.setdefault(r["parent_id"], Counter())[r["group"]] += 1
     out = {}
     for seg, c in by_segment.items():
         group, n = c.most_common(1)[0]

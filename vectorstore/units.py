@@ -7,6 +7,8 @@ aspects are found and counted from its units, not from the whole text:
   followed by a space or the end, so "2.9%" and "v1.2" stay whole);
 * a leading self-description ("As a nurse,", "Student here:", "作为上班族，") becomes a
   ``who`` unit of its own, the rest of the sentence a ``content`` unit;
+* a sentence that joins two statements with a contrast ("The free tier is fine but exports
+  fail", "孙子帮我装的，但是找不到按钮") is two units, each side with content of its own;
 * a leading discourse marker ("Honestly,", "On top of that,", "另外，") is left out of the
   unit (a unit is still a verbatim slice of the text, so a quote can be cut from it);
 * a sentence with no content of its own ("Please fix it.", "Thanks!", "谢谢！") is a
@@ -25,7 +27,7 @@ from .language import detect_language
 
 UnitKind = Literal["content", "who", "filler"]
 #: bump when the splitting rules change: stored units of an older version are recomputed
-VERSION = 1
+VERSION = 2
 
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+(?=[\s\"'”’)\]]|$)|[。！？；;]+|(?=\n)|$)")
 _ABBREVIATION = re.compile(r"(?:^|[\s(])(?:mr|mrs|ms|dr|prof|st|vs|etc|approx|no|e\.g|i\.e|"
@@ -38,11 +40,17 @@ _WHO_EN = re.compile(
     r"^(?:(?:speaking|writing)\s+as|as|being)\s+(?:a|an|the|someone|somebody|one|another)\b"
     r"[^,:;.!?]{2,70}[,:]\s*"
     r"|^(?:i\s*['’]?m|i\s+am)\s+(?:a|an)\s+[^,:;.!?]{2,50}[,:]\s*"
+    r"|^(?:i\s*['’]?m|i\s+am)\s+(?:\d{2}|new\s+to\s+[^,:;.!?]{2,30}?|retired|pregnant)"
+    r"(?:\s+years\s+old)?(?:,\s*(?:and\s+)?|\s+and\s+)"
+    r"|^at\s+my\s+age,?\s+"
     r"|^[^,:;.!?]{2,40}?\s+here\s*[:,.!-]\s*"
     r"|^(?:(?:mum|mom|mother|dad|father|parent|grandma|grandpa)\s+of\s+[^,:;.!?]{1,30})[,:.]\s*",
     re.IGNORECASE)
 _WHO_ZH = re.compile(r"^(?:作为|身为|我是|本人是|本人)[^，,。；;！!？?]{1,20}[，,：:]\s*"
+                     r"|^我(?:今年)?[^，,。；;！!？?]{1,6}岁(?:了)?[，,：:]\s*"
                      r"|^[^，,。]{1,10}(?:一枚|党|表示)[，,：:]\s*")
+# A contrast that joins two statements inside one sentence.
+_CONTRAST = re.compile(r",?\s+but\s+|[，,]\s*(?:但是|可是|不过|但)", re.IGNORECASE)
 # Discourse markers that open a sentence without saying anything about the product.
 _MARKER_EN = re.compile(
     r"^(?:also|and|but|so|plus|besides|anyway|honestly|frankly|overall|personally|basically|"
@@ -150,8 +158,20 @@ def split_units(record_id: str, text: str, lang: str | None = None) -> list[Unit
             add(start, start + who.end(), "who")
             start += who.end()
             start += _marker_length(text[start:end])
-        add(start, end, "content")
+        for a, b in _contrast_parts(text, start, end):
+            add(a, b, "content")
     return out
+
+
+def _contrast_parts(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence ``text[start:end]`` cut at a contrast ("…, but …", "…，但是…") when both
+    sides say something (two content words or characters each)."""
+    piece = text[start:end]
+    for m in _CONTRAST.finditer(piece):
+        left, right = piece[:m.start()], piece[m.end():]
+        if _content_size(left) >= 2 and _content_size(right) >= 2:
+            return [(start, start + m.start()), (start + m.end(), end)]
+    return [(start, end)]
 
 
 class UnitStore:

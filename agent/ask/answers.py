@@ -55,7 +55,8 @@ def resolve(engine: AskEngine, words: tuple[str, ...]) -> list[GroupAspects]:
                 f = f.lower()
                 if not f:
                     continue
-                if w in f or (stem and len(stem) >= 3 and stem in f):
+                if w in f or (stem and len(stem) >= 3 and stem in f) or (
+                        k >= 1 and len(f) >= 4 and w.startswith(f)):   # "travellers": travel
                     score = max(score, 3.0 if k == 0 else 2.0 if k == 1 else 1.0)
             if score > best_score:
                 best, best_score = g, score
@@ -160,7 +161,7 @@ def _aspect_count(m: Match, lang: str) -> AspectCount:
     label = a.labels.get(lang) or a.label
     example = next(iter(a.examples_in(lang) or a.examples), None)
     return AspectCount(m.group.id, m.group.name, a.id, a.facet, label, m.count, m.share,
-                       example.text if example else "")
+                       example.text if example else "", list(m.members))
 
 
 def compare_facts(engine: AskEngine, a: GroupAspects, b: GroupAspects, filters: Filters

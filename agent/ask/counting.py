@@ -19,6 +19,8 @@ from agent.aspects.discover import Discovered
 from agent.aspects.membership import CALIBRATION, FALLBACK_EMBEDDER
 from agent.aspects.model import Aspect
 
+from agent.persona.evidence import content_terms
+
 from .question import Filters
 
 
@@ -26,7 +28,31 @@ from .question import Filters
 class MatchSettings:
     match: float = 0.3      # the nearest aspect must be at least this similar to the question
     same: float = 0.7       # aspects whose topics are this similar are one theme
+    strong: float = 0.45    # … and, below this similarity, share words with its members
+    cover: float = 0.2      # (that share of the statement's words)
     precision: dict[str, float] = field(default_factory=dict)   # measured, per language
+    false_answers: dict[str, float] = field(default_factory=dict)
+
+
+_ZH_STOP = set("的了是我你他她它们在有和也就都很还吗呢吧啊这那个不")
+
+
+def lexical_terms(text: str, lang: str) -> set[str]:
+    """Words to compare a statement with texts: stemmed content words, and for Chinese the
+    two-character sequences of its Han text (single characters match almost anything)."""
+    han = "".join(ch if "\u3400" <= ch <= "\u9fff" and ch not in _ZH_STOP else " "
+                  for ch in text)
+    out = {run[i:i + 2] for run in han.split() for i in range(len(run) - 1)}
+    return out | {w for w in content_terms(text) if not ("\u3400" <= w[:1] <= "\u9fff")}
+
+
+def coverage(statement: str, lang: str, texts: list[str]) -> float:
+    """Share of the statement's words found in ``texts`` (1.0 if it has none)."""
+    words = lexical_terms(statement, lang)
+    if not words:
+        return 1.0
+    pool = set().union(*(lexical_terms(t, lang) for t in texts)) if texts else set()
+    return len(words & pool) / len(words)
 
 
 @lru_cache(maxsize=8)
@@ -36,8 +62,10 @@ def match_settings(embedder: str) -> MatchSettings:
     except FileNotFoundError:
         table = {}
     entry = (table.get(embedder) or table.get(FALLBACK_EMBEDDER) or {}).get("ask", {})
-    return MatchSettings(entry.get("match", 0.3), entry.get("same", 0.7),
-                         entry.get("precision", {}))
+    defaults = MatchSettings()
+    return MatchSettings(entry.get("match", defaults.match), entry.get("same", defaults.same),
+                         entry.get("strong", defaults.strong), entry.get("cover", defaults.cover),
+                         entry.get("precision", {}), entry.get("false_answers", {}))
 
 
 @dataclass
@@ -124,6 +152,8 @@ class AspectIndex:
         The aspect nearest to the statement in any group is the anchor (when it is at
         least ``match`` similar); counted with it are the aspects, in every group, that are
         the same theme as the anchor (their topics at least ``same`` similar to its topic).
+        An anchor below ``strong`` similarity counts only if the statement's words occur in
+        its member sentences (``cover``): a question nobody discusses gets no answer.
         A question sits far from the sentences that answer it, but the aspect it is nearest
         to is the right one nine times in ten (measured on the train split), and aspects of
         one theme lie close together whichever group they are in."""
@@ -143,6 +173,10 @@ class AspectIndex:
         best, anchor_group, anchor_k = max(candidates, key=lambda c: (c[0], c[1].id, -c[2]))
         if best < self.settings.match:
             return []
+        if best < self.settings.strong:   # a weak match must share words with what it counts
+            said = [u.text for u in anchor_group.found.sentences[anchor_k]]
+            if coverage(statement, lang, said) < self.settings.cover:
+                return []
         anchor = anchor_group.found.topics[anchor_k]
         picked: dict[str, list[tuple[Aspect, float]]] = {}
         for s, g, k in candidates:

@@ -66,6 +66,7 @@ class AspectCount:
     count: int | None
     share: float | None
     example: str = ""
+    ids: list[str] = field(default_factory=list)   # the counted texts (after filters)
 
 
 @dataclass

@@ -125,10 +125,14 @@ def parse(question: str, today: dt.date | None = None) -> Query:
     if kind == "why":
         facet = "motivation"
     topic = _TOPIC_ZH.search(rest) if lang == "zh" else _TOPIC_EN.search(rest)
+    if topic and topic.group("t").strip(" ？?。.").lower() in _NO_TOPIC:
+        topic = None   # "complain about most": no theme named
     statement = topic.group("t").strip(" ？?。.") if topic else as_statement(rest)
     return Query(q, lang, kind, statement, facet, _subjects(rest, lang), filters)
 
 
+_NO_TOPIC = {"most", "the most", "it", "this", "that", "them", "anything", "everything",
+             "things", "the app", "us", "most often", "often", "lately", "recently"}
 # "What do students think about the fee?" → the fee; "学生对会员费有什么看法" → 会员费
 _TOPIC_EN = re.compile(r"\b(?:think|say|feel|write|talk|complain)\s+(?:about|of|regarding)\s+"
                        r"(?:the\s+)?(?P<t>[^?]{3,80})", re.I)

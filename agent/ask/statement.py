@@ -20,9 +20,13 @@ _EN_ASKER = re.compile(
     r"|are\s+there\s+(?:any\s+)?" + _PEOPLE_EN + r"(?:\s+who|\s+that)?"
     r"|how\s+many\s+(?:of\s+(?:our|the)\s+)?(?:" + _PEOPLE_EN + r"|texts|reviews))\b\s*",
     re.IGNORECASE)
-_EN_SAYING = re.compile(r"^(?:say|says|said|write|writes|mention|mentions|report|reports|"
-                        r"complain|complains|feel|feels|think|thinks)\s+(?:that\s+|about\s+)?",
-                        re.IGNORECASE)
+_EN_SAYING = re.compile(r"^(?:say|says|said|write|writes|wrote|report|reports|reported|"
+                        r"complain|complains|complained|feel|feels|felt|think|thinks|thought)"
+                        r"\s+(?:that\s+|about\s+)?", re.IGNORECASE)
+# verbs that name a topic rather than a claim: "mention dark mode" counts "dark mode"
+_EN_TOPIC_VERB = re.compile(r"^(?:mention|mentions|mentioned|mentioning|talk(?:s|ed)?\s+about|"
+                            r"bring\s+up|brings\s+up|brought\s+up|discuss|discusses|discussed|"
+                            r"refer(?:s|red)?\s+to|raise[sd]?)\s+(?:the\s+)?", re.IGNORECASE)
 _EN_FILLER = re.compile(r"^(?:most|mostly|often|usually|really|also|still)\s+", re.IGNORECASE)
 _EN_THIRD = [(r"\btheir\b", "my"), (r"\bthem\b", "me"), (r"\bthemselves\b", "myself"),
              (r"\bthey\b", "I")]
@@ -125,6 +129,12 @@ def _en_statement(q: str, body: str) -> str:
     rest = body[m.end():]
     rest = re.sub(r"^(?:who|that)\s+", "", rest, flags=re.IGNORECASE)
     rest = _EN_FILLER.sub("", rest)
+    topic = _EN_TOPIC_VERB.match(rest)
+    if topic and rest[topic.end():].strip():
+        tail = rest[topic.end():]
+        if re.match(r"that\s+", tail, re.IGNORECASE):   # "mention that X": X is a claim
+            return _sentence(_third_to_first(tail[5:].lstrip()), q)
+        return tail.strip(" ,")
     saying = _EN_SAYING.match(rest)
     if saying and len(rest[saying.end():].split()) >= 3:
         rest = rest[saying.end():]

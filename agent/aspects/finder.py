@@ -45,7 +45,9 @@ class AspectFinder:
         users = [m.get("user") for m in group.metas]
         texts = GroupTexts(group.id, group.level.value, list(group.ids), users, units,
                            unit_vectors)
-        return discover(texts, self.membership, self.facets, self.embedder, self.min_support)
+        found = discover(texts, self.membership, self.facets, self.embedder, self.min_support)
+        found.aspects.finder = self.identity
+        return found
 
 
 def write_aspects(directory: Path, found: Discovered) -> Path:

@@ -59,6 +59,8 @@ class AspectSet(_Strict):
     embedder: str
     method: str
     segmentation_run: str | None = Field(None, description="the segmentation it was found in")
+    finder: str | None = Field(None, description="the rules it was found with (units version, "
+                                                 "calibration): other rules find it again")
     aspects: list[Aspect] = Field(default_factory=list)
 
     def of_facet(self, facet: str) -> list[Aspect]:

@@ -47,6 +47,8 @@ def print_generate(app: AppContext, s: GenerateResult) -> None:
             f"{s.prompt_tokens} in / {s.completion_tokens} out, "
             f"~${s.estimated_cost_usd:.4f}, {s.seconds} s"
             f"{', model ' + s.model if s.model else ''}")
+    if s.slowest_call:
+        c.print(f"  slowest call {s.slowest_call['seconds']} s ({s.slowest_call['for']})")
     for t in s.targets:
         if t.status in ("generated", "kept"):
             flag = " (degraded)" if t.degraded else ""

@@ -44,19 +44,26 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     seconds: float = 0.0
+    slowest: float = 0.0          # the slowest single call, seconds
+    slowest_tag: str = ""         # … and what it was for ("g3.a2/claim")
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, calls=0, hits=0, prompt=0, completion=0, seconds=0.0) -> None:
+    def add(self, calls=0, hits=0, prompt=0, completion=0, seconds=0.0, tag="") -> None:
         with self._lock:
             self.llm_calls += calls
             self.cache_hits += hits
             self.prompt_tokens += prompt
             self.completion_tokens += completion
             self.seconds += seconds
+            if calls == 1 and seconds > self.slowest:
+                self.slowest, self.slowest_tag = seconds, tag
 
     def merge(self, other: Usage) -> None:
         self.add(other.llm_calls, other.cache_hits, other.prompt_tokens, other.completion_tokens,
                  other.seconds)
+        with self._lock:
+            if other.slowest > self.slowest:
+                self.slowest, self.slowest_tag = other.slowest, other.slowest_tag
 
     def as_dict(self) -> dict[str, Any]:
         return {"llm_calls": self.llm_calls, "cache_hits": self.cache_hits,
@@ -151,7 +158,7 @@ class StructuredLLM:
                                     f"{str(exc)[:300]}") from exc
             content, tokens = truncated  # the answer hit max_tokens: a bad answer, not an outage
         usage.add(calls=1, prompt=tokens[0], completion=tokens[1],
-                  seconds=time.perf_counter() - started)
+                  seconds=time.perf_counter() - started, tag=tag)
         if key is not None:
             self.cache.put(key, {"content": content, "model": self.model_name})
         return content

@@ -134,6 +134,8 @@ class PersonaGenerator:
             **self.usage.as_dict(),
             estimated_cost_usd=self._cost(self.usage),
             seconds=round(time.perf_counter() - started, 2),
+            slowest_call={"seconds": round(self.usage.slowest, 2), "for": self.usage.slowest_tag}
+            if self.usage.slowest else None,
             model=self._llm.model_name if self._llm else None,
             targets=statuses, options=self.options.comparable())
 
@@ -155,11 +157,13 @@ class PersonaGenerator:
         if (old and old.provenance.inputs_hash == inputs
                 and not (old.degraded_reason or "").startswith(LLM_UNAVAILABLE)):
             return TargetResult(id=t.id, status="kept", degraded=old.degraded, name=old.name)
+        started = time.perf_counter()
         persona = self._generate(group, inputs)
         write_persona(path, persona)
         return TargetResult(id=t.id, status="generated", degraded=persona.degraded,
                             name=persona.name, claims_dropped=persona.provenance.claims_dropped,
-                            llm_calls=persona.provenance.token_usage.llm_calls)
+                            llm_calls=persona.provenance.token_usage.llm_calls,
+                            seconds=round(time.perf_counter() - started, 2))
 
     def _generate(self, group: GroupData, inputs: str) -> Persona:
         usage = Usage()

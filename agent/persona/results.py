@@ -23,6 +23,7 @@ class TargetResult(BaseModel):
     reason: str | None = None
     claims_dropped: int = 0
     llm_calls: int = 0
+    seconds: float = 0.0
 
 
 class GenerateResult(BaseModel):
@@ -41,6 +42,8 @@ class GenerateResult(BaseModel):
     completion_tokens: int = 0
     estimated_cost_usd: float = 0.0
     seconds: float = 0.0
+    slowest_call: dict[str, Any] | None = Field(None, description="the slowest model call: "
+                                                "seconds and what it was for")
     model: str | None = None
     targets: list[TargetResult] = Field(default_factory=list)
     support_threshold: dict[str, float] | float | None = None

@@ -20,12 +20,12 @@ def index_for(project: Project, engine: AskEngine, segments: SegmentationRun):
     from agent.persona.group import load_group
 
     directory = project.artifacts.aspects_dir
-    finder = None
+    finder = project.providers.aspect_finder(project.settings.persona.min_support)
     found_by_unit = {}
     for info in segments.units(engine.level):
         found = read_aspects(directory / f"aspects-{info.id}.json")
-        if found is None or found.aspects.segmentation_run != segments.run_id:
-            finder = finder or project.providers.aspect_finder(project.settings.persona.min_support)
+        if found is None or found.aspects.segmentation_run != segments.run_id \
+                or found.aspects.finder != finder.identity:
             group = load_group(project.providers.store(), engine.level, info.id, info,
                                segments.records)
             if group.size == 0:
@@ -34,6 +34,5 @@ def index_for(project: Project, engine: AskEngine, segments: SegmentationRun):
             found.aspects.segmentation_run = segments.run_id
             write_aspects(directory, found)
         found_by_unit[info.id] = found
-    finder = finder or project.providers.aspect_finder(project.settings.persona.min_support)
     return build_index(engine, found_by_unit, engine.embedder.embed, finder.membership,
                        finder.facets, match_settings(segments.embedder))
