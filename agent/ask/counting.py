@@ -18,7 +18,6 @@ from typing import Any
 from agent.aspects.discover import Discovered
 from agent.aspects.membership import CALIBRATION, FALLBACK_EMBEDDER
 from agent.aspects.model import Aspect
-
 from agent.persona.evidence import content_terms
 
 from .question import Filters
