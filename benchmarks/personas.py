@@ -9,7 +9,9 @@ For each corpus: ingest + segment into a fresh workspace, then
   for the whole persona (name, tagline, summary, claims, quotes) as one JSON object.
 Both are scored the same way: quotes found verbatim in the group, claims with at least
 --min-support supporting texts (the calibrated similarity), LLM calls, tokens and seconds
-per persona. The local model server is started once and shared.
+per persona, and the slowest single model call (which must stay under 30 s, half the default
+per-call deadline ``llm.timeout``, so the deadline never cuts a legitimate call). The local
+model server is started once and shared.
 """
 
 from __future__ import annotations
@@ -25,6 +27,10 @@ import time
 from pathlib import Path
 
 from common import ROOT, SHARED, load_jsonl, stratified_sample
+
+from agent.config import LLMConfig
+
+DEADLINE_MARGIN = 0.5  # the slowest legitimate call must stay under half the deadline
 
 NAIVE_SCHEMA = {
     "type": "object", "additionalProperties": False,
@@ -80,7 +86,7 @@ def naive(ws: Path, base_url: str, model: str, sample: int, seed: int) -> dict:
             content, usage = r.choices[0].message.content, r.usage
             data = json.loads(content)
             ok = True
-        except Exception:
+        except (openai.OpenAIError, ValueError):  # no answer, or not JSON: a failed persona
             data, usage, ok = {}, None, False
         seconds = time.perf_counter() - started
         quotes = [q for q in data.get("quotes", []) if isinstance(q, str)]
@@ -98,6 +104,7 @@ def naive(ws: Path, base_url: str, model: str, sample: int, seed: int) -> dict:
         "llm_calls_per_persona": 1.0,
         "tokens_per_persona": statistics.mean(r["tokens"] for r in rows) if rows else 0,
         "seconds_per_persona": statistics.mean(r["seconds"] for r in rows) if rows else 0,
+        "slowest_call_seconds": max((r["seconds"] for r in rows), default=None),
     }
 
 
@@ -124,7 +131,8 @@ def personakit_scores(ws: Path, gen: dict) -> dict:
             "claims_kept": claims, "claims_dropped": gen["claims_dropped"],
             "llm_calls_per_persona": gen["llm_calls"] / n,
             "tokens_per_persona": (gen["prompt_tokens"] + gen["completion_tokens"]) / n,
-            "seconds_per_persona": gen["seconds"] / n}
+            "seconds_per_persona": gen["seconds"] / n,
+            "slowest_call_seconds": gen.get("slowest_call_seconds")}
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -171,8 +179,14 @@ def main() -> None:
                                ("claims_unsupported", "claims unsupported (kept)"),
                                ("llm_calls_per_persona", "LLM calls / persona"),
                                ("tokens_per_persona", "tokens / persona"),
-                               ("seconds_per_persona", "seconds / persona")]:
+                               ("seconds_per_persona", "seconds / persona"),
+                               ("slowest_call_seconds", "slowest model call, s")]:
                 print(f"{label:28} {_fmt(ours.get(key)):>12} {_fmt(base.get(key)):>17}")
+            slowest = ours.get("slowest_call_seconds") or 0.0
+            limit = DEADLINE_MARGIN * LLMConfig().timeout
+            print(f"slowest personakit model call {slowest:.2f} s "
+                  f"({'within' if slowest < limit else 'OVER'} {limit:g} s, half the default "
+                  "per-call deadline llm.timeout)")
 
 
 def _fmt(v) -> str:

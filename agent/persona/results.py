@@ -41,6 +41,8 @@ class GenerateResult(BaseModel):
     completion_tokens: int = 0
     estimated_cost_usd: float = 0.0
     seconds: float = 0.0
+    slowest_call_seconds: float | None = Field(
+        None, description="the slowest model request of the run (None: no model was started)")
     model: str | None = None
     targets: list[TargetResult] = Field(default_factory=list)
     support_threshold: dict[str, float] | float | None = None

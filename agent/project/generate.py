@@ -41,11 +41,12 @@ def generate(project: Project, options: GenerateOptions,
         project.artifacts.write_persona_schema(out)
         threshold = support_threshold(options, segments.embedder)
         targets = len(segments.units(options.level))
+        model = p.persona_llm(stack, options.no_cache)
         with project.reporter.count("personas", targets) as advance:
-            gen = PersonaGenerator(store, embedder, segments, out, options,
-                                   p.persona_llm(stack, options.no_cache), threshold,
+            gen = PersonaGenerator(store, embedder, segments, out, options, model, threshold,
                                    on_done=lambda *_: advance())
             result = gen.run()
+        result.slowest_call_seconds = model.call_times.slowest if model.call_times else None
         result.support_threshold = options.support_threshold or {
             lang: calibrated(segments.embedder, lang) for lang in ("en", "zh")}
         result.out_dir = str(out)

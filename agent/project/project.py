@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from agent.artifacts import Artifacts
 from agent.config import Settings
-from agent.logs import attach_file, register_secret
+from agent.logs import attach_file, register_endpoint, register_secret
 from agent.persona.options import GenerateOptions
 from agent.workspace import Workspace
 from vectorstore.errors import InputError
@@ -201,5 +201,7 @@ def build_project(settings: Settings, reporter: Reporter | None = None, *,
     """
     if settings.llm.api_key:
         register_secret(settings.llm.api_key.get_secret_value())
+    register_endpoint(settings.llm.base_url)
+    register_endpoint(settings.chroma.url)
     workspace = Workspace(settings.workspace)
     return Project(settings, Providers(settings, workspace, llm=llm), reporter or Quiet())
