@@ -13,6 +13,7 @@ from langchain_core.messages import AIMessage
 from agent.artifacts import read_personas
 from agent.deck.render import render_html, render_markdown
 from agent.llm.cache import ResponseCache
+from agent.llm.errors import ModelUnavailable
 from agent.llm.structured import LLMCallFailed, StructuredLLM
 from agent.persona.generate import LLMContext, PersonaGenerator
 from agent.persona.options import GenerateOptions
@@ -108,6 +109,9 @@ def test_good_answers_make_grounded_personas(tmp_path):
         assert all(c.support_count >= 3 for _, c in p.claims())
         assert p.provenance.prompts and p.provenance.inputs_hash and p.sub_segments
         assert p.name and not p.name.lower().endswith(" users")  # the model's, not the fallback
+    # every claim is the model's own rewrite: none came from the grounded options (made by
+    # production code) that a last attempt offers
+    assert model.prompts and not any("Pick the option" in x for x in model.prompts)
 
 
 def test_rejected_answer_is_sent_back_and_retried(tmp_path):
@@ -148,15 +152,28 @@ def test_degraded_fallback_fills_from_evidence(tmp_path):
     check_grounded(p, store)
 
 
-def test_model_unreachable_degrades_and_rerun_retries(tmp_path):
+def test_model_failing_degrades_and_rerun_retries(tmp_path):
     store, emb, segments = make_world(tmp_path)
-    gen, _ = generator(tmp_path, store, emb, segments, LLMCallFailed("connection refused"))
+    gen, _ = generator(tmp_path, store, emb, segments, LLMCallFailed("500 after retries"))
     summary = gen.run()
     assert summary.personas == 3 and summary.degraded == 3
     assert all(p.degraded_reason.startswith("llm_unavailable") for p in personas(tmp_path))
     gen, _calls = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient))
     summary = gen.run()
     assert summary.generated == 3 and summary.degraded == 0  # not kept: retried
+
+
+def test_model_unavailable_stops_the_run_and_keeps_the_personas(tmp_path):
+    store, emb, segments = make_world(tmp_path)
+    gen, _ = generator(tmp_path, store, emb, segments, ScriptedChatModel.of(fn=obedient))
+    assert gen.run().generated == 3
+    before = {p.name: p.read_bytes() for p in (tmp_path / "personas").glob("*.json")}
+    down = ModelUnavailable("cannot connect to the model server at http://127.0.0.1:9/v1")
+    gen, calls = generator(tmp_path, store, emb, segments, down, min_support=2)  # new inputs
+    with pytest.raises(ModelUnavailable):
+        gen.run()
+    assert calls["factory"] == 1  # the run stopped at the first group
+    assert {p.name: p.read_bytes() for p in (tmp_path / "personas").glob("*.json")} == before
 
 
 def test_unchanged_rerun_makes_no_llm_calls(tmp_path):

@@ -4,7 +4,8 @@ A persona is stored with the hash of its inputs (the group's texts, prompt versi
 embedder and options); a persona whose inputs are unchanged is kept as it is, so a rerun
 makes no LLM calls for it — and does not even start the model server. Groups run
 concurrently (``concurrency``); one failing group becomes a degraded persona, never a
-failed run.
+failed run — except an unreachable or silent model (``ModelUnavailable``), which stops the
+run before anything is written, so a good persona is never replaced by a degraded one.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from agent.artifacts import read_persona, write_persona
+from agent.llm.errors import ModelUnavailable
 from agent.llm.structured import LLMCallFailed, Usage
 from agent.prompts import Prompt, load_prompt
 from vectorstore.errors import InputError
@@ -102,11 +104,17 @@ class PersonaGenerator:
         started = time.perf_counter()
         targets = self.targets()
         results: dict[str, TargetResult] = {}
+        down: list[ModelUnavailable] = []
 
         def one(t: Target) -> None:
+            if down:  # the run is stopping: do not wait for the model once per group
+                return
             try:
                 results[t.id] = self._one(t)
-            except Exception as exc:
+            except ModelUnavailable as exc:
+                down.append(exc)
+                raise  # the whole run stops: see the module docstring
+            except Exception as exc:  # one group's bug fails that group (logged), not the run
                 log.error("persona for %s failed", t.id, exc_info=True)
                 results[t.id] = TargetResult(id=t.id, status="failed",
                                              reason=f"{type(exc).__name__}: {exc}")
