@@ -1,6 +1,8 @@
-"""The CLI contract: exit codes, messages, --json, lock, forget, reset, embedder mismatch."""
+"""The CLI contract: exit codes, messages, --json, lock, forget, reset, embedder mismatch.
+In-process with the embedded store and no model: the fast layer."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -8,8 +10,6 @@ import textwrap
 import pytest
 
 from tests.conftest import DEMO_CORPUS
-
-pytestmark = pytest.mark.e2e
 
 
 def write(tmp_path, name, text):
@@ -170,3 +170,20 @@ def test_demo_corpus_properties():
     assert len(good) >= 600 and len(groups) >= 6
     zh = sum(any("\u4e00" <= ch <= "\u9fff" for ch in r[0]) for r in good)
     assert 0.2 < zh / len(good) < 0.8
+
+
+def test_a_bug_prints_an_error_id_and_the_log_path(tmp_path, cli, workspace, monkeypatch):
+    import agent.project.ingest as ingest_stage
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(ingest_stage, "open_inputs", broken)
+    p = write(tmp_path, "r.csv", "text\nhello there\n")
+    r = cli("-w", workspace, "ingest", p)
+    assert r.code == 1 and "Traceback" not in r.stderr
+    m = re.search(r"internal error ([0-9a-f]{10}): KeyError", r.stderr)
+    log_path = workspace / "logs" / "persona.log"
+    assert m and str(log_path) in r.stderr, r.stderr
+    logged = log_path.read_text()
+    assert f"internal error {m.group(1)}" in logged and "Traceback" in logged

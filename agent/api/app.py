@@ -3,8 +3,10 @@
 Routes: ``GET /segments``, ``GET /personas``, ``GET /personas/{id}``, ``POST /ask``,
 ``GET /search?q=``, the page at ``/`` and its static files, and the OpenAPI document at
 ``/openapi.json``. Errors are JSON ``{"error": message}`` with 400 (malformed body), 401
-(missing or wrong token), 404 (unknown id), 413 (oversized input), 422 (invalid fields) and
-503 (store or model unreachable, or the model busy); never a 500.
+(missing or wrong token), 404 (unknown id), 413 (oversized input), 422 (invalid fields), 503
+with Retry-After (a dependency is unavailable: the store or the model unreachable, the model
+busy) and 500 for a bug: ``{"error": ..., "error_id": ...}``, the id also in the log line
+that carries the traceback.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from vectorstore.errors import PersonaError, StoreUnavailable
+from agent.logs import new_error_id, scrub
+from vectorstore.errors import DependencyMissing, InputError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -95,7 +98,7 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
                                        "TOKEN)")
         try:
             return await call_next(request)
-        except Exception as exc:  # never a 500
+        except Exception as exc:  # noqa: BLE001 - every error becomes JSON here; a bug is a logged 500
             return _handle(exc)
 
     @api.exception_handler(ApiError)
@@ -239,8 +242,10 @@ async def _sse(state: State, engine, body: AskBody):
             if item is None:
                 break
             yield _event(item)
-    except Exception as exc:
-        yield _event({"type": "error", "message": _message(exc)})
+    except Exception as exc:  # noqa: BLE001 - the stream has begun: the error is its last event
+        status, message, _headers, error_id = _classify(exc)
+        yield _event({"type": "error", "message": message, "status": status,
+                      **({"error_id": error_id} if error_id else {})})
     finally:
         state.model_slot.release()
 
@@ -261,26 +266,33 @@ def _personas(state: State):
 
 
 def _message(exc: Exception) -> str:
-    from agent.logs import scrub
-
     return scrub(str(exc))[:300]
 
 
-def _handle(exc: Exception) -> JSONResponse:
-    from agent.llm.server import LLMUnavailable
-    from agent.llm.structured import LLMCallFailed
+def _classify(exc: Exception) -> tuple[int, str, dict[str, str], str | None]:
+    """(status, message, headers, error id): 503 only for a dependency that is unavailable,
+    500 with a logged error id for anything else — a bug is never reported as an outage."""
+    from agent.llm.errors import LLMCallFailed, ModelUnavailable
+    from agent.workspace import WorkspaceBusy
 
     if isinstance(exc, ApiError):
-        return _error(exc.status, exc.message, exc.headers)
-    if isinstance(exc, StoreUnavailable | LLMUnavailable | LLMCallFailed):
-        return _error(503, _message(exc), {"Retry-After": "30"})
-    if isinstance(exc, PersonaError):
-        return _error(400 if exc.exit_code == 2 else 503, _message(exc))
-    name = type(exc).__name__
-    if any(k in name for k in ("Connect", "Timeout", "Transport")):
-        return _error(503, f"a backend is unreachable ({name})", {"Retry-After": "30"})
-    log.error("unexpected error in the API", exc_info=exc)
-    return _error(503, "internal error; see the workspace logs", {"Retry-After": "30"})
+        return exc.status, exc.message, exc.headers, None
+    if isinstance(exc, InputError):
+        return 400, _message(exc), {}, None
+    if isinstance(exc, StoreUnavailable | ModelUnavailable | LLMCallFailed | WorkspaceBusy):
+        return 503, _message(exc), {"Retry-After": "30"}, None
+    if isinstance(exc, DependencyMissing):
+        return 503, _message(exc), {}, None
+    error_id = new_error_id()
+    log.error("internal error %s in the API", error_id, exc_info=exc)
+    return 500, f"internal error {error_id}; the traceback is in the server log", {}, error_id
+
+
+def _handle(exc: Exception) -> JSONResponse:
+    status, message, headers, error_id = _classify(exc)
+    if error_id is not None:
+        return JSONResponse({"error": message, "error_id": error_id}, status_code=status)
+    return _error(status, message, headers)
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:

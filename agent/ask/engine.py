@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from agent.llm.errors import as_model_error
 from agent.persona.evidence import SupportCounter, lexical_coverage, quote_from
 from agent.persona.llm_io import tidy
 from agent.persona.schema import Persona
@@ -232,7 +233,9 @@ class AskEngine:
                 text += piece
                 if on_token and piece:
                     on_token(piece)
-        except Exception as exc:
+        except Exception as exc:  # sorted: the model down or unable → the counted answer; a bug raises
+            if as_model_error(exc, llm) is None:
+                raise
             log.warning("could not phrase the answer: %s", exc)
             return result
         phrased = tidy(text)
@@ -254,10 +257,12 @@ def stream_events(engine: AskEngine, question: str, llm=None) -> Iterator[dict[s
         try:
             res = engine.ask(question, llm, on_token=lambda t: q.put({"type": "token", "text": t}))
             q.put({"type": "final", **res.as_dict()})
-        except Exception as exc:  # reported to the page, not raised in a thread
-            q.put({"type": "error", "message": str(exc)})
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer, who raises it
+            q.put(exc)
         q.put(None)
 
     threading.Thread(target=work, daemon=True).start()
     while (item := q.get()) is not None:
+        if isinstance(item, Exception):
+            raise item
         yield item

@@ -7,7 +7,7 @@ import signal
 import sys
 import traceback
 
-from agent.logs import scrub
+from agent.logs import log_file, new_error_id, scrub
 from vectorstore.errors import PersonaError
 
 from .app import app
@@ -43,11 +43,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # a bug: say so, keep the traceback in the log
-        log.error("internal error", exc_info=True)
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {scrub(str(exc))}\n"
-                         "this is a bug in personakit; the traceback is in the workspace's "
-                         "logs/persona.log (or rerun with -v)\n")
+    except Exception as exc:  # a bug: an error id here, the traceback in the log
+        error_id = new_error_id()
+        log.error("internal error %s", error_id, exc_info=True)
+        path = log_file()
+        where = f"the traceback is in {path}" if path else "rerun with -v to see the traceback"
+        sys.stderr.write(f"internal error {error_id}: {type(exc).__name__}: {scrub(str(exc))}\n"
+                         f"this is a bug in personakit; {where} (error id {error_id})\n")
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             traceback.print_exc()
         sys.exit(1)
