@@ -21,8 +21,12 @@ def write(tmp_path, name, text):
 def test_help_lists_commands(cli):
     r = cli("--help")
     assert r.code == 0
-    for cmd in ("ingest", "status", "run", "forget", "reset", "llm"):
+    for cmd in ("ingest", "status", "run", "forget", "reset", "llm", "prompts"):
         assert cmd in r.stdout
+    from importlib.metadata import version
+
+    v = cli("--version")
+    assert v.code == 0 and v.stdout.strip() == f"persona (personakit) {version('personakit')}"
 
 
 @pytest.mark.parametrize("content, needle", [

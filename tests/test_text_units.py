@@ -71,8 +71,37 @@ def test_every_prompt_parses_and_released_versions_are_locked():
     for prompt_id, versions in available().items():
         for v in versions:
             prompt = load_prompt(prompt_id, v)
-            key = f"{prompt_id}.v{v}.md"
+            key = prompt.path.name
             assert key in lock, f"{key} is not in prompts/LOCK.json (run python -m agent.prompts)"
             digest = hashlib.sha256((PROMPTS_DIR / key).read_bytes()).hexdigest()
             assert digest == lock[key], f"released prompt {key} was edited; copy it to a new version"
             assert prompt.ref == f"{prompt_id}@v{v}"
+
+
+@pytest.mark.parametrize("head, error", [
+    ("id: demo.user\nversion: 1\nvariables: []\nauthor: me", "author"),   # unknown key
+    ("id: demo.user\nversion: one\nvariables: []", "version"),
+    ("id: demo.user\nversion: 1\nvariables: [a, b", "not valid YAML"),
+])
+def test_front_matter_is_yaml_and_unknown_keys_fail(tmp_path, head, error):
+    p = tmp_path / "demo.user.v1.md"
+    p.write_text(f"---\n{head}\n---\nHi\n")
+    with pytest.raises(PromptError, match=error):
+        parse_prompt(p)
+
+
+def test_the_interview_guide_is_strict_in_both_formats(tmp_path):
+    from agent.persona.guide import load_guide
+
+    assert load_guide(1)[1] == load_guide(2)[1]  # v2 is v1's content in YAML
+    v2 = (PROMPTS_DIR / "interview.guide.v2.yaml").read_text(encoding="utf-8")
+    (tmp_path / "interview.guide.v2.yaml").write_text(
+        v2.replace("    question: Why does", "    hint: x\n    question: Why does"),
+        encoding="utf-8")
+    v1 = (PROMPTS_DIR / "interview.guide.v1.md").read_text(encoding="utf-8")
+    (tmp_path / "interview.guide.v1.md").write_text(v1.replace("question: Why", "qestion: Why"),
+                                                    encoding="utf-8")
+    with pytest.raises(PromptError, match="hint"):
+        load_guide(2, tmp_path)
+    with pytest.raises(PromptError, match="qestion"):
+        load_guide(1, tmp_path)

@@ -78,7 +78,9 @@ class State:
 
 def create_app(project, token: str | None = None, use_llm: bool = True) -> FastAPI:
     """The API over ``project`` (an ``agent.project.Project``)."""
-    api = FastAPI(title="personakit", version="0.1.0",
+    from agent import __version__
+
+    api = FastAPI(title="personakit", version=__version__,
                   description="Segments, personas, search and grounded answers about your users.")
     state = State(project)
     api.state.persona = state

@@ -16,9 +16,20 @@ log = logging.getLogger("persona")
 
 
 def _register() -> None:
-    from . import ask_cmd, data_cmd, eval_cmd, generate_cmd, ingest_cmd, llm_cmd, segment_cmd, status_cmd
+    from . import (
+        ask_cmd,
+        data_cmd,
+        eval_cmd,
+        generate_cmd,
+        ingest_cmd,
+        llm_cmd,
+        prompts_cmd,
+        segment_cmd,
+        status_cmd,
+    )
 
-    for module in (ingest_cmd, segment_cmd, generate_cmd, ask_cmd, status_cmd, data_cmd):
+    for module in (ingest_cmd, segment_cmd, generate_cmd, ask_cmd, status_cmd, data_cmd,
+                   prompts_cmd):
         module.register(app)
     app.add_typer(eval_cmd.eval_app, name="eval")
     app.add_typer(llm_cmd.llm_app, name="llm")

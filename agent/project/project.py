@@ -26,6 +26,7 @@ from vectorstore.segment.artifact import Level
 
 from . import data, evaluate, generate, ingest, segment
 from .progress import Quiet, Reporter
+from .prompts import PromptsResult, check_prompts
 from .providers import Providers
 from .results import (
     DeckResult,
@@ -179,6 +180,10 @@ class Project:
 
     def eval(self, request: evaluate.EvalRequest) -> dict[str, Any]:
         return evaluate.evaluate(self, request)
+
+    def prompts(self) -> PromptsResult:
+        """Every installed prompt, loaded and validated, with its hash."""
+        return check_prompts()
 
     # -- the model ----------------------------------------------------------------------------------
     @contextlib.contextmanager
