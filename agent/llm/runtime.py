@@ -48,9 +48,7 @@ class LLMRuntime:
         c = self.config
         key = c.api_key.get_secret_value() if c.api_key else None
         if c.provider == "local" and not c.base_url:
-            self.server = LocalLLMServer(c.model_path, context=c.context, threads=c.threads,
-                                         log_path=self.server_log,
-                                         startup_timeout=c.startup_timeout).start()
+            self.server = self.local_server().start()
             self.base_url, self.model, key = self.server.base_url, self.server.alias, LOCAL_KEY
         elif c.provider == "local":
             self.base_url, key = c.base_url, key or LOCAL_KEY
@@ -67,6 +65,12 @@ class LLMRuntime:
         if not self.model:
             self.model = c.model or self._first_model() or DEFAULT_OPENAI_MODEL
         return self
+
+    def local_server(self) -> LocalLLMServer:
+        """The local llama.cpp server this configuration starts (not started)."""
+        c = self.config
+        return LocalLLMServer(c.model_path, context=c.context, threads=c.threads,
+                              log_path=self.server_log, startup_timeout=c.startup_timeout)
 
     def _first_model(self) -> str | None:
         if self.config.provider == "openai" and not self.config.base_url:
