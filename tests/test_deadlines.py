@@ -19,6 +19,7 @@ import pytest
 from tests.conftest import DEMO_CORPUS, DEMO_META, ROOT, free_port
 from tests.fake_llm import FakeLLM
 
+pytestmark = pytest.mark.slow  # each run waits out a real deadline; test_llm_unit is the fast twin
 DEADLINE = 10   # llm.timeout for the failing runs (the default is 60 s)
 HANG_GUARD = 60
 

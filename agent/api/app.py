@@ -175,7 +175,8 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
     async def ask(body: AskBody):
         engine = state.engine()
         if body.stream:
-            return StreamingResponse(_sse(state, engine, body), media_type="text/event-stream")
+            return StreamingResponse(_sse(state, engine, body, use_llm),
+                                     media_type="text/event-stream")
         try:
             await asyncio.wait_for(state.model_slot.acquire(), QUEUE_WAIT)
         except TimeoutError:
@@ -228,7 +229,7 @@ def _answer(engine, body: AskBody, chat) -> dict[str, Any]:
     return engine.ask(body.question, chat).as_dict()
 
 
-async def _sse(state: State, engine, body: AskBody):
+async def _sse(state: State, engine, body: AskBody, use_llm: bool = True):
     from agent.ask.engine import stream_events
 
     try:
@@ -237,7 +238,7 @@ async def _sse(state: State, engine, body: AskBody):
         yield _event({"type": "error", "message": "the model is busy; retry shortly"})
         return
     try:
-        chat = state.chat()
+        chat = state.chat() if use_llm else None  # (use_llm=False never starts a model)
         events = stream_events(engine, body.question, chat)
         while True:
             item = await asyncio.to_thread(next, events, None)
