@@ -32,7 +32,8 @@ class WorkspaceBusy(PersonaError):
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``path`` via a temporary file and rename, so readers never see half a file."""
+    """Write ``path`` via a temporary file and rename, so readers never see half a file.
+    Kept by hand: it is mkstemp + fsync + os.replace, and atomicwrites is unmaintained."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

@@ -30,7 +30,8 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src
 
 
 def md(text: Any) -> str:
-    """User text made inert in Markdown: no HTML, links, emphasis or code."""
+    """User text made inert in Markdown: no HTML, links, emphasis or code. Kept by hand:
+    Jinja2's autoescape is for HTML, and no library we keep escapes Markdown."""
     s = html.escape(str(text), quote=False)
     return re.sub(r"([\\`*_\[\]{}()#+!|])", r"\\\1", s).replace("\n", " ")
 

@@ -211,7 +211,8 @@ def _plain(option: str) -> str:
 
 
 def _truncated(exc: Exception) -> tuple[str, tuple[int, int]] | None:
-    """The partial answer of a completion that stopped at max_tokens, if that is what failed."""
+    """The partial answer of a completion that stopped at max_tokens, if that is what failed.
+    Its usage is read by hand: the usage callback never sees a request that raised."""
     completion = getattr(exc, "completion", None)
     if completion is None or type(exc).__name__ != "LengthFinishReasonError":
         return None
