@@ -49,7 +49,10 @@ def persona(ws: Path, *args: str, env: dict) -> dict:
     out = subprocess.run([sys.executable, "-m", "agent.cli", "-w", str(ws), "--json", *args],
                          capture_output=True, text=True, cwd=ROOT, env=env, check=False)
     if out.returncode not in (0, 3):
-        sys.exit(f"persona {' '.join(args)} failed:\n{out.stderr[-3000:]}")
+        log = ws / "logs" / "persona.log"
+        tail = log.read_text(encoding="utf-8")[-4000:] if log.is_file() else ""
+        sys.exit(f"persona {' '.join(args)} failed:\n{out.stderr[-3000:]}\n"
+                 f"last lines of {log}:\n{tail}")
     return json.loads(out.stdout)
 
 

@@ -50,6 +50,7 @@ class Capabilities:
 
 
 PROBE_RETRIES = 2
+HONOURS_PROBE_CAP = 16  # > 6: an answer cut here was not cut by max_completion_tokens=5
 
 
 def probe(client, model: str, deadlines: Deadlines | None = None) -> Capabilities:
@@ -102,7 +103,14 @@ def probe(client, model: str, deadlines: Deadlines | None = None) -> Capabilitie
             uncertain = True
             return None
 
-    r = attempt(long_msg, required=True, max_completion_tokens=5)
+    # Capped both ways, so no request is ever uncapped: a server that ignores
+    # max_completion_tokens (llama.cpp) stops at max_tokens instead of at the end of its
+    # context — and llama.cpp goes on generating for a client that gave up, holding up every
+    # request after it. A server that rejects the pair (OpenAI) is asked without max_tokens.
+    r = attempt(long_msg, required=True, max_completion_tokens=5,
+                extra_body={"max_tokens": HONOURS_PROBE_CAP})
+    if r is None:
+        r = attempt(long_msg, required=True, max_completion_tokens=5)
     honours = bool(r and r.usage and r.usage.completion_tokens <= 6)
     limit = {"max_completion_tokens": 40} if honours else {"extra_body": {"max_tokens": 40}}
 
