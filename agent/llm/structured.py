@@ -136,6 +136,7 @@ class StructuredLLM:
                 usage.add(hits=1)
                 return hit["content"]
         sampling = {"temperature": temperature, "seed": attempt} if attempt else {}
+        sampling.update(self._limit(max_tokens))
         lc_messages = [(m["role"] if m["role"] != "assistant" else "ai", m["content"])
                        for m in messages]
         handler = UsageMetadataCallbackHandler()
@@ -157,11 +158,23 @@ class StructuredLLM:
                 raise LLMCallFailed(f"{tag or 'LLM call'} failed: {type(exc).__name__}: "
                                     f"{str(exc)[:300]}") from exc
             content, tokens = truncated  # the answer hit max_tokens: a bad answer, not an outage
-        usage.add(calls=1, prompt=tokens[0], completion=tokens[1],
-                  seconds=time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        usage.add(calls=1, prompt=tokens[0], completion=tokens[1], seconds=seconds)
+        log.debug("%s attempt %d: %.1f s, %d prompt + %d completion tokens%s", tag, attempt + 1,
+                  seconds, tokens[0], tokens[1], " (options)" if enum else "")
         if key is not None:
             self.cache.put(key, {"content": content, "model": self.model_name})
         return content
+
+    def _limit(self, max_tokens: int) -> dict[str, Any]:
+        """This call's output cap, sent the way the chat model sends its own: as extra_body
+        max_tokens where the server ignores max_completion_tokens (llama.cpp, DESIGN.md §4)."""
+        extra = getattr(self.chat, "extra_body", None)
+        if isinstance(extra, dict) and "max_tokens" in extra:
+            return {"extra_body": {**extra, "max_tokens": max_tokens}}
+        if getattr(self.chat, "max_tokens", None) is not None:  # ChatOpenAI: sent as
+            return {"max_tokens": max_tokens}                   # max_completion_tokens
+        return {}
 
     def _revive(self, exc: BaseException) -> None:
         """Before a retry: restart the local server if its process died."""
