@@ -164,7 +164,9 @@ def main() -> None:
 
     from agent.llm.server import LocalLLMServer
 
-    with LocalLLMServer(threads=2) as server:
+    # The server as `persona` starts it (llama.cpp picks its threads): forcing 2 threads on 2
+    # cores stalled it for over a minute at a time while this process was embedding.
+    with LocalLLMServer() as server:
         env = {**os.environ, "PERSONA_LLM__BASE_URL": server.base_url}
         for name, path in corpora(args.only):
             with tempfile.TemporaryDirectory() as tmp:
