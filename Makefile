@@ -1,5 +1,6 @@
 # personakit — `make demo` runs the main job on the embedded defaults; `make test` runs the
-# checks. Both create .venv and install pinned versions (constraints.txt) on first use.
+# checks (CI: .ci/run), `make test-fast` the inner loop. They create .venv and install pinned
+# versions (constraints.txt) on first use.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -8,7 +9,7 @@ DEMO_CORPUS := examples/app_reviews.csv
 # everything but the `group` column: the ground truth is never ingested
 DEMO_META := rating,channel,date
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test test-fast lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +31,15 @@ demo: install
 lint: install
 	$(BIN)/ruff check .
 
+# Everything, end-to-end tests with the real local model and Chroma servers included.
 test: install lint
 	$(BIN)/python -m pytest --junitxml=tests/artifacts/junit.xml
+
+# The inner loop (under 3 minutes): unit tests of the Project and its stages in-process, an
+# embedded store, scripted or fake models — no model server, no Chroma server, nothing
+# marked e2e (real servers) or slow (waits out deadlines, large data).
+test-fast: install lint
+	$(BIN)/python -m pytest -m "not e2e and not slow"
 
 bench: install
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[bench]"

@@ -9,17 +9,24 @@ from __future__ import annotations
 
 import os
 import tomllib
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 from vectorstore.errors import InputError
 from vectorstore.redact import DEFAULT_PHONE_REGIONS
 
 CONFIG_FILE = "persona.toml"
 DEFAULT_WORKSPACE = Path(".persona")
+_TOML_FILE: ContextVar[Path | None] = ContextVar("persona_toml_file", default=None)
 
 
 class _Section(BaseModel):
@@ -45,8 +52,11 @@ class LLMConfig(_Section):
     base_url: str | None = Field(None, description="OpenAI-compatible base URL (…/v1)")
     api_key: SecretStr | None = None
     context: int = Field(8192, ge=512, description="context size of the local server")
-    timeout: float = Field(120.0, gt=0, description="seconds per request")
-    max_retries: int = Field(3, ge=0)
+    connect_timeout: float = Field(5.0, gt=0, description="seconds to connect to the server")
+    timeout: float = Field(60.0, gt=0, description="seconds for one model call, retries "
+                                                   "included (benchmarks/personas.py reports "
+                                                   "the slowest local call)")
+    max_retries: int = Field(3, ge=0, description="attempts after the first, within timeout")
     threads: int | None = Field(None, ge=1)
     startup_timeout: float = Field(120.0, gt=0)
 
@@ -106,11 +116,12 @@ class Settings(BaseSettings):
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
                                    dotenv_settings, file_secret_settings):
         return (init_settings, env_settings, _OpenAIEnv(settings_cls),
-                _TomlFile(settings_cls))
+                TomlConfigSettingsSource(settings_cls, toml_file=_TOML_FILE.get()))
 
 
 class _OpenAIEnv(PydanticBaseSettingsSource):
-    """The standard OpenAI variables, below PERSONA_* in precedence."""
+    """The standard OpenAI variables, below PERSONA_* in precedence. Kept by hand: they map
+    onto a nested section (llm.*), which pydantic-settings' env aliases cannot express."""
 
     def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
         return None, field_name, False
@@ -122,22 +133,6 @@ class _OpenAIEnv(PydanticBaseSettingsSource):
         if os.environ.get("OPENAI_BASE_URL"):
             llm["base_url"] = os.environ["OPENAI_BASE_URL"]
         return {"llm": llm} if llm else {}
-
-
-class _TomlFile(PydanticBaseSettingsSource):
-    path: Path | None = None
-
-    def get_field_value(self, field, field_name):  # pragma: no cover - unused by __call__
-        return None, field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        path = _TomlFile.path
-        if path is None or not path.is_file():
-            return {}
-        try:
-            return tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InputError(f"{path}: not valid TOML ({exc})") from None
 
 
 def resolve_workspace(flag: Path | None) -> Path:
@@ -152,7 +147,8 @@ def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
     Overrides whose value is None are ignored, so unset flags never mask the file or env.
     """
     ws = resolve_workspace(workspace)
-    _TomlFile.path = ws / CONFIG_FILE
+    path = ws / CONFIG_FILE
+    token = _TOML_FILE.set(path)
     clean = _drop_none(overrides)
     clean["workspace"] = ws
     try:
@@ -160,10 +156,12 @@ def load_settings(workspace: Path | None = None, **overrides: Any) -> Settings:
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
                              for e in exc.errors())
-        raise InputError(f"invalid configuration ({ws / CONFIG_FILE}, PERSONA_* variables or "
+        raise InputError(f"invalid configuration ({path}, PERSONA_* variables or "
                          f"flags): {problems}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
     finally:
-        _TomlFile.path = None
+        _TOML_FILE.reset(token)
 
 
 def _drop_none(d: dict[str, Any]) -> dict[str, Any]:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import uuid
 from pathlib import Path
 
 from vectorstore.redact import redact
 
 _secrets: set[str] = set()
+_endpoints: set[str] = set()
 
 
 def register_secret(value: str | None) -> None:
@@ -17,17 +19,30 @@ def register_secret(value: str | None) -> None:
         _secrets.add(value)
 
 
+def register_endpoint(url: str | None) -> None:
+    """A configured server URL (model, store): configuration, not personal data, so messages
+    keep it whole (a user must see which server failed) instead of redacting its IP."""
+    if url:
+        _endpoints.add(url.rstrip("/"))
+
+
 def scrub(text: str) -> str:
     for s in _secrets:
         text = text.replace(s, "<SECRET>")
-    return redact(text).text
+    kept = sorted(_endpoints, key=len, reverse=True)
+    for i, url in enumerate(kept):
+        text = text.replace(url, f"\ue000{i}\ue001")
+    text = redact(text).text
+    for i, url in enumerate(kept):
+        text = text.replace(f"\ue000{i}\ue001", url)
+    return text
 
 
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
-        except Exception:  # a bad format string must not kill logging
+        except Exception:  # noqa: BLE001 - a bad format string must not kill logging
             message = str(record.msg)
         record.msg = scrub(message)
         record.args = None
@@ -35,6 +50,32 @@ class RedactingFilter(logging.Filter):
             record.exc_text = scrub(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
         return True
+
+
+class BriefFormatter(logging.Formatter):
+    """Console lines without tracebacks: those go to the log file only."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text
+        record.exc_info, record.exc_text = None, None
+        try:
+            return super().format(record)
+        finally:
+            record.exc_info, record.exc_text = saved
+
+
+def new_error_id() -> str:
+    """A short id that ties what a user sees to the log line with the traceback."""
+    return uuid.uuid4().hex[:10]
+
+
+def log_file() -> Path | None:
+    """The workspace log file the current command writes, if one is attached."""
+    for h in logging.getLogger().handlers:
+        name = getattr(h, "_persona", None)
+        if name and name != "console":
+            return Path(name)
+    return None
 
 
 def detach_handlers() -> None:
@@ -52,7 +93,8 @@ def setup_console(verbose: bool) -> None:
     detach_handlers()
     handler = logging.StreamHandler()
     handler.setLevel(logging.INFO if verbose else logging.WARNING)
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    fmt = "%(levelname)s %(name)s: %(message)s"
+    handler.setFormatter(logging.Formatter(fmt) if verbose else BriefFormatter(fmt))
     handler.addFilter(RedactingFilter())
     handler._persona = "console"
     root.addHandler(handler)

@@ -1,6 +1,6 @@
 """Versioned prompt files: ``prompts/<task>.<role>.v<N>.md``.
 
-Each file starts with a front-matter block::
+A Markdown prompt starts with a YAML front-matter block::
 
     ---
     id: llm_check.user
@@ -9,27 +9,49 @@ Each file starts with a front-matter block::
     ---
     body with {{ name }} and {{ texts }}
 
-Rendering fails on a missing or an undeclared variable. A released version is never edited
-(copy v1 to v2 instead); ``prompts/LOCK.json`` holds each released file's hash and a test
-fails when one changes. Every output records ``id@vN`` of the prompts that made it.
+Unknown front-matter keys are an error, as are a missing or an undeclared variable when
+rendering. A released version is never edited (copy v1 to v2 instead); ``prompts/LOCK.json``
+holds each released file's hash and a test fails when one changes. Every output records
+``id@vN`` of the prompts that made it.
+
+The files ship inside the installed package: ``prompts/`` is a package of its own (data
+only), read with ``importlib.resources``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from vectorstore.errors import PersonaError
 
-PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PROMPTS_DIR: Traversable = resources.files("prompts")
+LOCK_FILE = "LOCK.json"
 _FILE = re.compile(r"^(?P<id>[a-z0-9_]+\.[a-z0-9_]+)\.v(?P<version>\d+)\.md$")
 _VAR = re.compile(r"\{\{\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\}\}")
+_FRONT = re.compile(r"\A---\n(?P<head>.*?)\n---\n(?P<body>.*)\Z", re.DOTALL)
 
 
 class PromptError(PersonaError):
     """A prompt file is missing, malformed, or rendered with the wrong variables."""
+
+
+class FrontMatter(BaseModel):
+    """What a prompt file declares about itself; anything else is a mistake."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    id: str
+    version: int
+    variables: list[str] = []
 
 
 @dataclass(frozen=True)
@@ -38,7 +60,7 @@ class Prompt:
     version: int
     variables: tuple[str, ...]
     body: str
-    path: Path
+    path: Traversable
 
     @property
     def ref(self) -> str:
@@ -57,43 +79,63 @@ class Prompt:
         return _VAR.sub(lambda m: str(values[m.group(1)]), self.body)
 
 
-def parse_prompt(path: Path) -> Prompt:
+def _yaml(text: str, where: Traversable) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PromptError(f"{where}: not valid YAML ({exc})") from None
+
+
+def _front_matter(data: Any, where: Traversable) -> FrontMatter:
+    try:
+        return FrontMatter.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'front-matter'}: "
+                             f"{e['msg']}" for e in exc.errors())
+        raise PromptError(f"{where}: bad front-matter ({problems})") from None
+
+
+def parse_prompt(path: Traversable | Path) -> Prompt:
     m = _FILE.match(path.name)
     if not m:
         raise PromptError(f"{path}: prompt files are named <task>.<role>.v<N>.md")
     text = path.read_text(encoding="utf-8")
-    if not text.startswith("---\n") or "\n---\n" not in text[4:]:
+    fm = _FRONT.match(text)
+    if not fm:
         raise PromptError(f"{path}: missing front-matter (--- id/version/variables ---)")
-    head, body = text[4:].split("\n---\n", 1)
-    meta: dict[str, str] = {}
-    for line in head.splitlines():
-        if ":" in line:
-            k, v = line.split(":", 1)
-            meta[k.strip()] = v.strip()
-    variables = tuple(v.strip() for v in meta.get("variables", "[]").strip("[]").split(",")
-                      if v.strip())
-    prompt = Prompt(meta.get("id", ""), int(meta.get("version", "0")), variables, body.strip() + "\n",
-                    path)
+    meta, body = _front_matter(_yaml(fm.group("head"), path), path), fm.group("body")
+    prompt = Prompt(meta.id, meta.version, tuple(meta.variables), body.strip() + "\n", path)
     if prompt.id != m.group("id") or prompt.version != int(m.group("version")):
         raise PromptError(f"{path}: front-matter id/version ({prompt.ref}) does not match the "
                           "file name")
     used = set(_VAR.findall(prompt.body))
-    if used != set(variables):
-        raise PromptError(f"{path}: body uses {sorted(used)} but declares {sorted(variables)}")
+    if used != set(meta.variables):
+        raise PromptError(f"{path}: body uses {sorted(used)} but declares {sorted(meta.variables)}")
     return prompt
 
 
-def available(directory: Path = PROMPTS_DIR) -> dict[str, list[int]]:
-    found: dict[str, list[int]] = {}
-    for p in directory.glob("*.md"):
+def _files(directory: Traversable) -> dict[tuple[str, int], Traversable]:
+    found: dict[tuple[str, int], Traversable] = {}
+    for p in directory.iterdir():
         m = _FILE.match(p.name)
         if m:
-            found.setdefault(m.group("id"), []).append(int(m.group("version")))
+            key = (m.group("id"), int(m.group("version")))
+            if key in found:
+                raise PromptError(f"{directory}: {found[key].name} and {p.name} are both "
+                                  f"{key[0]}@v{key[1]}")
+            found[key] = p
+    return found
+
+
+def available(directory: Traversable = PROMPTS_DIR) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for prompt_id, version in _files(directory):
+        found.setdefault(prompt_id, []).append(version)
     return {k: sorted(v) for k, v in found.items()}
 
 
 def load_prompt(prompt_id: str, version: int | None = None,
-                directory: Path = PROMPTS_DIR) -> Prompt:
+                directory: Traversable = PROMPTS_DIR) -> Prompt:
     """The prompt ``prompt_id`` at ``version`` (default: the newest version)."""
     versions = available(directory).get(prompt_id)
     if not versions:
@@ -101,27 +143,31 @@ def load_prompt(prompt_id: str, version: int | None = None,
     v = versions[-1] if version is None else version
     if v not in versions:
         raise PromptError(f"prompt {prompt_id!r} has versions {versions}, not {v}")
-    return parse_prompt(directory / f"{prompt_id}.v{v}.md")
+    return parse_prompt(_files(directory)[(prompt_id, v)])
 
 
-def lock_new_versions(directory: Path = PROMPTS_DIR) -> list[str]:
-    """Add prompt files missing from ``LOCK.json``; refuse when a locked file has changed."""
-    import json
+def locked(directory: Traversable = PROMPTS_DIR) -> dict[str, str]:
+    """File name → sha256 of every released prompt (``LOCK.json``)."""
+    lock = directory / LOCK_FILE
+    return json.loads(lock.read_text(encoding="utf-8")) if lock.is_file() else {}
 
-    lock_path = directory / "LOCK.json"
-    lock = json.loads(lock_path.read_text()) if lock_path.exists() else {}
+
+def lock_new_versions(directory: Path | None = None) -> list[str]:
+    """Add prompt files missing from ``LOCK.json``; refuse when a locked file has changed.
+    Run from a source checkout (``python -m agent.prompts``): it writes ``LOCK.json``."""
+    directory = Path(str(directory or PROMPTS_DIR))
+    lock = locked(directory)
     added = []
-    for prompt_id, versions in sorted(available(directory).items()):
-        for v in versions:
-            name = f"{prompt_id}.v{v}.md"
-            digest = parse_prompt(directory / name).sha256
-            if name not in lock:
-                lock[name] = digest
-                added.append(name)
-            elif lock[name] != digest:
-                raise PromptError(f"{name} was released and has changed; restore it and copy "
-                                  f"it to {prompt_id}.v{versions[-1] + 1}.md instead")
-    lock_path.write_text(json.dumps(dict(sorted(lock.items())), indent=2) + "\n")
+    for (prompt_id, _version), path in sorted(_files(directory).items()):
+        digest = parse_prompt(path).sha256
+        if path.name not in lock:
+            lock[path.name] = digest
+            added.append(path.name)
+        elif lock[path.name] != digest:
+            newest = max(available(directory)[prompt_id])
+            raise PromptError(f"{path.name} was released and has changed; restore it and copy "
+                              f"it to {prompt_id}.v{newest + 1} instead")
+    (directory / LOCK_FILE).write_text(json.dumps(dict(sorted(lock.items())), indent=2) + "\n")
     return added
 
 

@@ -14,8 +14,6 @@ Layout::
 from __future__ import annotations
 
 import contextlib
-import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -37,7 +35,8 @@ class WorkspaceBusy(PersonaError):
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write ``path`` via a temporary file and rename, so readers never see half a file."""
+    """Write ``path`` via a temporary file and rename, so readers never see half a file.
+    Kept by hand: it is mkstemp + fsync + os.replace, and atomicwrites is unmaintained."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -203,36 +202,32 @@ class Workspace:
     # -- lock -------------------------------------------------------------------------------------
     @contextlib.contextmanager
     def lock(self, command: str, timeout: float) -> Iterator[None]:
-        """Hold the workspace's write lock; wait up to ``timeout`` seconds for it."""
+        """Hold the workspace's write lock (``.lock``, filelock); wait up to ``timeout``
+        seconds for it. Who holds it (pid and command) is written next to it, in
+        ``.lock.holder``, so a command that gives up can say who to wait for."""
+        from filelock import FileLock, Timeout
+
         self.ensure()
-        path = self.root / ".lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        acquired = False
+        holder = self.root / ".lock.holder"
+        lock = FileLock(self.root / ".lock", timeout=timeout)
         try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    acquired = True
-                    break
-                except OSError as exc:
-                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                        raise
-                    if time.monotonic() >= deadline:
-                        holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
-                        raise WorkspaceBusy(
-                            f"workspace {self.root} is busy ({holder or 'another persona command'}); "
-                            f"waited {timeout:g} s. Wait for it to finish, or raise "
-                            "PERSONA_LOCK_TIMEOUT") from None
-                    time.sleep(0.2)
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}: persona {command}".encode(), 0)
+            lock.acquire()
+        except Timeout:
+            try:
+                who = holder.read_text(encoding="utf-8").strip()
+            except OSError:
+                who = ""
+            raise WorkspaceBusy(
+                f"workspace {self.root} is busy ({who or 'another persona command'}); "
+                f"waited {timeout:g} s. Wait for it to finish, or raise "
+                "PERSONA_LOCK_TIMEOUT") from None
+        try:
+            atomic_write(holder, f"pid {os.getpid()}: persona {command}")
             yield
         finally:
-            if acquired:
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, 0)
-            os.close(fd)  # closing releases the flock
+            with contextlib.suppress(OSError):
+                holder.unlink()
+            lock.release()
 
 
 def _now() -> str:

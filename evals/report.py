@@ -1,29 +1,35 @@
 """Aggregates with bootstrap confidence intervals over groups, and the side-by-side report
-(``report.md`` and a self-contained ``report.html``)."""
+(``report.md`` and a self-contained ``report.html``, a Jinja2 template with autoescape)."""
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import stats
 
 from agent.workspace import atomic_write
 
 SHARED_BETWEEN_VARIANTS = {"stability", "claim_overlap"}  # one value per pair: no winner
 LOWER_IS_BETTER = {"cost", "canary_leaks"}
 RESAMPLES = 1000
+CSP = "default-src 'none'; style-src 'unsafe-inline'"
 
 
 def bootstrap(values: list[float], seed: int = 0) -> tuple[float, float]:
+    """A 95% percentile-bootstrap interval of the mean (``scipy.stats.bootstrap``, seeded:
+    the same values always give the same interval)."""
     if len(values) < 2:
         return (values[0], values[0]) if values else (float("nan"), float("nan"))
-    rng = np.random.default_rng(seed)
     arr = np.asarray(values, dtype=float)
-    means = arr[rng.integers(0, len(arr), (RESAMPLES, len(arr)))].mean(axis=1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    if np.all(arr == arr[0]):  # no spread: scipy warns and the interval is the value
+        return float(arr[0]), float(arr[0])
+    ci = stats.bootstrap((arr,), np.mean, n_resamples=RESAMPLES, confidence_level=0.95,
+                         method="percentile", rng=np.random.default_rng(seed)).confidence_interval
+    return float(ci.low), float(ci.high)
 
 
 def aggregate(rows: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
@@ -111,26 +117,17 @@ def write_reports(run_dir: Path, summary: dict[str, Any], rows: list[dict[str, A
 
 
 def _html(summary, agg, win, variants, metrics) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(v)}</th>" for v in variants)
-    body = "".join(
-        f"<tr><td>{e(m)}</td>" + "".join(f"<td>{e(_cell(agg[v].get(m)))}</td>" for v in variants)
-        + f"<td>{e(win.get(m, '—'))}</td></tr>" for m in metrics)
-    charts = "".join(_chart(m, agg, variants) for m in metrics if m != "cost")
-    return f"""<!doctype html><html><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<title>Eval {e(summary['run_id'])}</title><style>
-body{{font-family:system-ui,sans-serif;max-width:1100px;margin:24px auto;color:#1d2430}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #d6dbe3;padding:4px 8px;font-size:14px}}
-.chart{{display:inline-block;margin:8px 16px 8px 0}}.chart h3{{font-size:13px;margin:0}}
-</style></head><body><h1>Eval {e(summary['run_id'])}</h1>
-<p>Data {e(summary['data'])} · held out {summary['holdout']:.0%} · seed {summary['seed']} ·
-{summary['seconds']} s</p><table><tr><th>metric</th>{head}<th>winner</th></tr>{body}</table>
-<h2>Per metric</h2>{charts}</body></html>
-"""
+    from markupsafe import Markup
+
+    cells = {m: {v: _cell(agg[v].get(m)) for v in variants} for m in metrics}
+    charts = [_chart(m, agg, variants) for m in metrics if m != "cost"]
+    return _template("report.html.j2").render(
+        csp=Markup(CSP), summary=summary, variants=variants, metrics=metrics, cells=cells,
+        winners=win, charts=charts)
 
 
-def _chart(metric: str, agg, variants) -> str:
+def _chart(metric: str, agg, variants) -> dict[str, Any]:
+    """One metric's bars (value) and lines (interval), in SVG coordinates."""
     w, bar = 260, 18
     rows = []
     for i, v in enumerate(variants):
@@ -139,15 +136,22 @@ def _chart(metric: str, agg, variants) -> str:
             continue
         y = 20 + i * (bar + 6)
         x = max(0.0, min(1.0, float(c["value"]))) * (w - 90)
-        rows.append(f'<rect x="80" y="{y}" width="{x:.1f}" height="{bar}" fill="#4e79a7"/>'
-                    f'<text x="0" y="{y + 13}" font-size="12">{html.escape(v)}</text>')
+        interval = None
         if c["low"] is not None:
-            lo, hi = (max(0.0, min(1.0, c[k])) * (w - 90) for k in ("low", "high"))
-            rows.append(f'<line x1="{80 + lo:.1f}" x2="{80 + hi:.1f}" y1="{y + 9}" '
-                        f'y2="{y + 9}" stroke="#1d2430"/>')
-    h = 30 + len(variants) * (bar + 6)
-    return (f'<div class="chart"><h3>{html.escape(metric)}</h3><svg width="{w}" height="{h}">'
-            f'{"".join(rows)}</svg></div>')
+            interval = tuple(max(0.0, min(1.0, c[k])) * (w - 90) for k in ("low", "high"))
+        rows.append({"variant": v, "y": y, "width": x, "interval": interval})
+    return {"metric": metric, "w": w, "h": 30 + len(variants) * (bar + 6), "bar": bar,
+            "rows": rows}
+
+
+@lru_cache(maxsize=2)
+def _template(name: str):
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(loader=PackageLoader("evals", "templates"), autoescape=True,
+                      undefined=StrictUndefined, keep_trailing_newline=True)
+    env.filters["fmt"] = format
+    return env.get_template(name)
 
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:

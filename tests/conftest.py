@@ -191,7 +191,9 @@ def llm_server(tmp_path_factory):
     except ImportError:
         require(False, "llama-cpp-python is not installed (make install)")
     log = tmp_path_factory.mktemp("llm") / "server.log"
-    server = LocalLLMServer(log_path=log, threads=2).start()
+    # threads as `persona` starts it: forcing 2 threads on 2 cores stalled the server for over
+    # a minute at a time while the test process was embedding (benchmarks/personas.py)
+    server = LocalLLMServer(log_path=log).start()
     yield server
     server.stop()
 

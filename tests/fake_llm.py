@@ -3,8 +3,10 @@
 It is not a model: it answers every chat completion deterministically from the request
 (the same request always gets the same answer, with token usage), so two runs of the same
 configuration can be compared byte for byte. ``mode="silent"`` accepts connections and
-never answers, the outage a deadline must end. End-to-end quality tests use the real local
-model instead (conftest's ``llm_server``).
+never answers, the outage a deadline must end; ``silent_after=N`` answers the first N chat
+completions (the capability probe takes four) and then goes silent; ``mode="error"`` answers
+every chat completion with a 500. ``bodies`` keeps every chat-completion request. End-to-end quality tests
+use the real local model instead (conftest's ``llm_server``).
 """
 
 from __future__ import annotations
@@ -43,9 +45,11 @@ def _answer(body: dict) -> str:
 class FakeLLM:
     """``with FakeLLM() as llm:`` → ``llm.base_url``; ``llm.requests`` counts completions."""
 
-    def __init__(self, mode: str = "answer"):
+    def __init__(self, mode: str = "answer", silent_after: int | None = None):
         self.mode = mode
+        self.silent_after = silent_after
         self.requests = 0
+        self.bodies: list[dict] = []
         self._stop = threading.Event()
         fake = self
 
@@ -70,9 +74,13 @@ class FakeLLM:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = json.loads(self.rfile.read(length) or b"{}")
-                if fake.mode == "silent":
+                if fake.mode == "silent" or (fake.silent_after is not None
+                                             and fake.requests >= fake.silent_after):
                     return fake._hang()
                 fake.requests += 1
+                fake.bodies.append(body)
+                if fake.mode == "error":
+                    return self._send(500, {"error": {"message": "injected failure"}})
                 content = _answer(body)
                 prompt = sum(len(str(m.get("content", ""))) for m in body.get("messages", []))
                 usage = {"prompt_tokens": prompt // 4 + 1, "completion_tokens": len(content) // 4,

@@ -44,6 +44,7 @@ class ScriptedChatModel(BaseChatModel):
         msg = reply if isinstance(reply, AIMessage) else AIMessage(content=reply)
         msg.usage_metadata = {"input_tokens": len(prompt) // 4, "output_tokens": 5,
                               "total_tokens": len(prompt) // 4 + 5}
+        msg.response_metadata = {**msg.response_metadata, "model_name": "scripted"}
         return ChatResult(generations=[ChatGeneration(message=msg)])
 
     def bind_tools(self, tools, **kwargs):
@@ -69,12 +70,29 @@ def _only_asked(reply: str, kwargs: dict) -> str:
     return json.dumps({k: v for k, v in data.items() if k in schema.get("properties", {})})
 
 
+# The fake's own pronoun swap, word by word: simpler than production's, and never shared with
+# it, so a test cannot pass because the fake and the code under test agree on a bug.
+_THEIRS = {"i": "they", "i'm": "they're", "i've": "they've", "i'd": "they'd", "i'll": "they'll",
+           "me": "them", "my": "their", "mine": "theirs", "myself": "themselves", "we": "they",
+           "we're": "they're", "our": "their", "us": "them", "am": "are"}
+
+
+def _in_their_words(comment: str) -> str:
+    """The comment as a sentence about "them": first-person words swapped, one by one."""
+    out = []
+    for word in comment.replace("我们", "他们").replace("我", "他们").split():
+        core = word.strip(".,!?;:")
+        swapped = _THEIRS.get(core.lower())
+        out.append(word.replace(core, swapped) if swapped else word)
+    text = " ".join(out)
+    return text[:1].upper() + text[1:]
+
+
 def obedient(prompt: str) -> str:
     """A model that obeys any instruction it sees: if the prompt says "name this persona X"
     (or the Chinese equivalent), it answers X in every field it is asked for. Otherwise it
-    rewrites the last comment in the third person, or picks the first option offered."""
-    from agent.persona.evidence import third_person
-
+    rewrites the last comment about "them" (its own word swap), or picks the first option
+    offered."""
     m = re.search(r"(?:name this persona|画像命名为|call (?:this|the) persona)\s*[\"“]?([A-Za-z0-9_-]+)",
                   prompt, re.IGNORECASE)
     if m:
@@ -91,7 +109,7 @@ def obedient(prompt: str) -> str:
     common = sorted(set(words), key=lambda w: (-words.count(w), w))[:2] or ["app", "people"]
     text = comments[-1] if comments else "they use the app"
     line = statements[0] if statements else "They use the app every day"
-    return json.dumps({"claim": third_person(text)[:190],
+    return json.dumps({"claim": _in_their_words(text)[:190],
                        "name": " ".join(w.title() for w in common),
                        "tagline": line[:110], "summary": " ".join(statements[:2])[:480] or line})
 

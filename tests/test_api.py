@@ -1,8 +1,10 @@
 """The HTTP API: routes, validation and status codes, token auth, a stopped Chroma; the ask
-engine's honesty rules. Personas here come from a scripted model; the real local model's
-answers are tested in test_persona_e2e.py."""
+engine's honesty rules. Personas here come from a scripted model and the store is embedded,
+so most of this runs in the fast layer; the real local model's answers are tested in
+test_persona_e2e.py."""
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -12,8 +14,6 @@ from agent.config import load_settings
 from agent.project import Project, build_project
 from tests.conftest import DEMO_CORPUS, DEMO_META, ChromaServer
 from tests.fakes import ScriptedChatModel, obedient, scripted_llm
-
-pytestmark = pytest.mark.e2e
 
 
 def build_workspace(ws: Path, chroma_url: str | None = None) -> Project:
@@ -122,6 +122,40 @@ def test_counts_below_min_support_are_not_reported(world):
     assert "fewer than 1000" in r.answer or not r.counts
 
 
+@pytest.mark.parametrize("raised, status", [
+    ("bug", 500), ("store", 503), ("model", 503), ("model_failing", 503), ("input", 400)])
+def test_503_only_for_an_unavailable_dependency_and_500_with_an_id_for_a_bug(
+        tmp_path, monkeypatch, caplog, raised, status):
+    from agent.api.app import create_app
+    from agent.llm.errors import LLMCallFailed, ModelUnavailable
+    from vectorstore.errors import InputError, StoreUnavailable
+
+    errors = {"bug": KeyError("a bug"), "store": StoreUnavailable("cannot reach the Chroma "
+                                                                  "server"),
+              "model": ModelUnavailable("cannot connect to the model server"),
+              "model_failing": LLMCallFailed("the model server keeps failing (500)"),
+              "input": InputError("no segments yet")}
+    project = build_project(load_settings(tmp_path / "ws"))
+
+    def engine(*_a, **_k):
+        raise errors[raised]
+
+    monkeypatch.setattr(project, "ask_engine", engine)
+    client = TestClient(create_app(project, use_llm=False), raise_server_exceptions=False)
+    with caplog.at_level(logging.ERROR, logger="agent.api.app"):
+        r = client.post("/ask", json={"question": "Who wants a refund?"})
+    assert r.status_code == status, r.text
+    body = r.json()
+    if status == 500:
+        assert body["error_id"] and body["error_id"] in body["error"]
+        logged = [rec for rec in caplog.records if body["error_id"] in rec.getMessage()]
+        assert logged and logged[0].exc_info and "Retry-After" not in r.headers
+    else:
+        assert "error_id" not in body and not caplog.records
+        assert ("Retry-After" in r.headers) == (status == 503)
+
+
+@pytest.mark.e2e
 def test_chroma_stopped_gives_503(tmp_path):
     from agent.api.app import create_app
 
@@ -142,6 +176,7 @@ def test_chroma_stopped_gives_503(tmp_path):
     assert r.status_code == 503
 
 
+@pytest.mark.e2e
 def test_page_in_headless_chromium(world):
     from agent.api.app import create_app
     from tests.browser import chromium_page, served

@@ -1,7 +1,9 @@
 """The CLI contract: exit codes, messages, --json, lock, forget, reset, embedder mismatch,
-help texts and where global options may go."""
+help texts and where global options may go. In-process with the embedded store and no
+model: the fast layer."""
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -13,8 +15,6 @@ from agent.cli.argv import normalise
 from agent.cli.main import app
 from tests.conftest import DEMO_CORPUS
 
-pytestmark = pytest.mark.e2e
-
 
 def write(tmp_path, name, text):
     p = tmp_path / name
@@ -25,8 +25,12 @@ def write(tmp_path, name, text):
 def test_help_lists_commands(cli):
     r = cli("--help")
     assert r.code == 0
-    for cmd in ("ingest", "status", "run", "forget", "reset", "llm"):
+    for cmd in ("ingest", "status", "run", "forget", "reset", "llm", "prompts"):
         assert cmd in r.stdout
+    from importlib.metadata import version
+
+    v = cli("--version")
+    assert v.code == 0 and v.stdout.strip() == f"persona (personakit) {version('personakit')}"
 
 
 @pytest.mark.parametrize("content, needle", [
@@ -228,3 +232,20 @@ def test_option_values_and_double_dash_are_left_alone():
     assert normalise(["eval", "compare", "a", "b", "-v"], CLI_ROOT) == [
         "--verbose", "eval", "compare", "a", "b"]
     assert normalise(["-w", "ws", "status"], CLI_ROOT) == ["--workspace", "ws", "status"]
+
+
+def test_a_bug_prints_an_error_id_and_the_log_path(tmp_path, cli, workspace, monkeypatch):
+    import agent.project.ingest as ingest_stage
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(ingest_stage, "open_inputs", broken)
+    p = write(tmp_path, "r.csv", "text\nhello there\n")
+    r = cli("-w", workspace, "ingest", p)
+    assert r.code == 1 and "Traceback" not in r.stderr
+    m = re.search(r"internal error ([0-9a-f]{10}): KeyError", r.stderr)
+    log_path = workspace / "logs" / "persona.log"
+    assert m and str(log_path) in r.stderr, r.stderr
+    logged = log_path.read_text()
+    assert f"internal error {m.group(1)}" in logged and "Traceback" in logged

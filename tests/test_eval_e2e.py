@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from tests.test_eval_metrics import changed_copy, check_compare
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1800)]
 
@@ -63,10 +64,10 @@ def test_no_held_out_id_is_evidence_or_quote(planted_run):
 
 
 def test_compare_two_runs(planted_run, tmp_path):
-    run_dir, _ = planted_run
+    run_dir, summary = planted_run
+    other = changed_copy(run_dir, tmp_path, "v1", "quote_grounding", -0.25)
     out = subprocess.run([sys.executable, "-m", "agent.cli", "-w", str(run_dir.parent.parent),
-                          "--json", "eval", "compare", str(run_dir), str(run_dir)],
+                          "--json", "eval", "compare", str(run_dir), str(other)],
                          capture_output=True, text=True, cwd=ROOT, check=False)
     assert out.returncode == 0, out.stderr
-    rows = json.loads(out.stdout)["rows"]
-    assert rows and all(r["delta"] in (0, None) for r in rows)
+    check_compare(json.loads(out.stdout), summary, "v1", "quote_grounding", -0.25)

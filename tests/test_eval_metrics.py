@@ -191,3 +191,39 @@ def test_claim_overlap_between_two_generations():
     half = claim_overlap(typed(good()), typed(other), emb)[1]["g1"]  # recall 1, precision 1/2
     assert half == pytest.approx(2 / 3)
     assert claim_overlap({"g1": None}, {"g1": None}, emb)[0].value is None
+
+
+def changed_copy(run_dir, tmp_path, variant: str, metric: str, by: float):
+    """A copy of the eval run at ``run_dir`` with one aggregate moved by ``by``."""
+    import shutil
+
+    other = tmp_path / "changed-run"
+    shutil.copytree(run_dir, other)
+    summary = json.loads((other / "summary.json").read_text(encoding="utf-8"))
+    summary["aggregates"][variant][metric]["value"] += by
+    (other / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    return other
+
+
+def check_compare(out_json: dict, summary: dict, variant: str, metric: str, by: float) -> None:
+    """`persona eval compare A B` reports exactly the change made, and nothing else."""
+    rows = {(r["variant"], r["metric"]): r for r in out_json["rows"]}
+    assert set(rows) == {(v, m) for v, ms in summary["aggregates"].items() for m in ms}
+    assert rows[(variant, metric)]["delta"] == pytest.approx(by)
+    assert rows[(variant, metric)]["b"] == pytest.approx(rows[(variant, metric)]["a"] + by)
+    assert all(r["delta"] in (0, None) for k, r in rows.items() if k != (variant, metric))
+
+
+def test_compare_reports_what_changed(tmp_path, cli):
+    rows = [{"variant": v, "group": f"g{i}", "metric": m, "metric_version": "1",
+             "value": x + i / 100, "reason": ""}
+            for v in ("v1", "v2") for m, x in (("quote_grounding", 0.9), ("coverage", 0.5))
+            for i in range(4)]
+    run = tmp_path / "run"
+    run.mkdir()
+    summary = {"aggregates": aggregate(rows)}
+    (run / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    other = changed_copy(run, tmp_path, "v2", "coverage", -0.25)
+    r = cli("-w", tmp_path / "ws", "--json", "eval", "compare", run, other)
+    assert r.code == 0, r.stderr
+    check_compare(r.json, summary, "v2", "coverage", -0.25)

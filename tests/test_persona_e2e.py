@@ -160,7 +160,9 @@ def everything_written(ws: Path, stored: bool = True) -> str:
 
 def test_hostile_texts_are_flagged_and_the_canary_appears_nowhere(demo):
     ws, canary = demo["ws"], demo["canary"]
-    assert len(HOSTILE) >= 20
+    # the hostile texts did reach the store, verbatim, as data (else "nowhere" below would
+    # hold vacuously), and most of them were flagged there
+    assert canary in everything_written(ws, stored=True)
     assert demo["first"]["ingest"]["flagged"] >= 15
     assert canary not in everything_written(ws, stored=False) + demo["stderr"]
     personas = read_personas(ws / "personas")  # every persona is schema-valid

@@ -16,6 +16,7 @@ from agent.artifacts import read_personas
 from agent.aspects.finder import AspectFinder, read_aspects
 from agent.deck.render import render_html, render_markdown
 from agent.llm.cache import ResponseCache
+from agent.llm.errors import ModelUnavailable
 from agent.llm.structured import LLMCallFailed, StructuredLLM
 from agent.persona.generate import LLMContext, PersonaGenerator
 from agent.persona.options import GenerateOptions
@@ -212,6 +213,19 @@ def test_model_unreachable_degrades_and_rerun_retries(tmp_path, embedder):
     gen, _ = generator(tmp_path, store, embedder, segments, ScriptedChatModel.of(fn=careful))
     summary = gen.run()
     assert summary.generated == 3 and summary.degraded == 0  # not kept: retried
+
+
+def test_model_unavailable_stops_the_run_and_keeps_the_personas(tmp_path, embedder):
+    store, segments = make_world(tmp_path, embedder)
+    gen, _ = generator(tmp_path, store, embedder, segments, ScriptedChatModel.of(fn=careful))
+    assert gen.run().generated == 3
+    before = {p.name: p.read_bytes() for p in (tmp_path / "personas").glob("*.json")}
+    down = ModelUnavailable("cannot connect to the model server at http://127.0.0.1:9/v1")
+    gen, calls = generator(tmp_path, store, embedder, segments, down, min_support=2)  # new inputs
+    with pytest.raises(ModelUnavailable):
+        gen.run()
+    assert calls["factory"] == 1  # the run stopped at the first group
+    assert {p.name: p.read_bytes() for p in (tmp_path / "personas").glob("*.json")} == before
 
 
 def test_unchanged_rerun_makes_no_llm_calls(tmp_path, embedder):

@@ -3,6 +3,7 @@ Chroma): planted groups recovered, ids written back, export, incremental runs, o
 
 import csv
 import json
+import shutil
 from collections import Counter
 
 import pyarrow.parquet as pq
@@ -29,6 +30,22 @@ def planted(tmp_path, rows=None):
     return p
 
 
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """The demo corpus ingested once (`persona ingest` defaults); tests work on copies."""
+    from agent.config import load_settings
+    from agent.project import build_project
+
+    ws = tmp_path_factory.mktemp("demo-ingested") / "ws"
+    build_project(load_settings(ws)).ingest([DEMO_CORPUS])
+    return ws
+
+
+def copy_of(ws, tmp_path):
+    shutil.copytree(ws, tmp_path / "ws")
+    return tmp_path / "ws"
+
+
 def exported(cli, ws, tmp_path, name="out.jsonl"):
     out = tmp_path / name
     r = cli("-w", ws, "export", "--out", out)
@@ -41,9 +58,8 @@ def groups_by_record(cli, ws, tmp_path):
     return {r["id"]: r for r in rows}
 
 
-def test_segment_recovers_the_planted_groups(tmp_path, cli, copy_demo):
-    ws = tmp_path / "ws"  # (`persona run` as a whole is tested in test_persona_e2e)
-    assert cli("-w", ws, "ingest", copy_demo).code == 0
+def test_segment_recovers_the_planted_groups(tmp_path, cli, ingested):
+    ws = copy_of(ingested, tmp_path)  # (`persona run` as a whole is tested in test_persona_e2e)
     r = cli("-w", ws, "--json", "segment")
     assert r.code == 0, r.stderr
     seg = json.loads((ws / "segments.json").read_text())
@@ -68,9 +84,8 @@ def test_segment_recovers_the_planted_groups(tmp_path, cli, copy_demo):
     assert st["segmentation"]["groups"] == seg["counts"]["groups"]
 
 
-def test_export_formats(tmp_path, cli, copy_demo):
-    ws = tmp_path / "ws"
-    cli("-w", ws, "ingest", copy_demo)
+def test_export_formats(tmp_path, cli, ingested):
+    ws = copy_of(ingested, tmp_path)
     rows = [json.loads(x) for x in exported(cli, ws, tmp_path).read_text().splitlines()]
     assert rows and all(r["segment_id"] is None for r in rows)  # not segmented yet
     cli("-w", ws, "segment")
@@ -134,9 +149,8 @@ def test_segment_small_and_odd_collections(tmp_path, cli):
     assert r.code == 0 and r.json["records"] == 10 and r.json["unassigned"] == 0
 
 
-def test_segment_option_errors(tmp_path, cli, copy_demo):
-    ws = tmp_path / "ws"
-    cli("-w", ws, "ingest", copy_demo)
+def test_segment_option_errors(tmp_path, cli, ingested):
+    ws = copy_of(ingested, tmp_path)
     r = cli("-w", ws, "segment", "--method", "kmeans")
     assert r.code == 2 and "--k" in r.stderr
     r = cli("-w", ws, "segment", "--k", "5")

@@ -71,8 +71,20 @@ def test_every_prompt_parses_and_released_versions_are_locked():
     for prompt_id, versions in available().items():
         for v in versions:
             prompt = load_prompt(prompt_id, v)
-            key = f"{prompt_id}.v{v}.md"
+            key = prompt.path.name
             assert key in lock, f"{key} is not in prompts/LOCK.json (run python -m agent.prompts)"
             digest = hashlib.sha256((PROMPTS_DIR / key).read_bytes()).hexdigest()
             assert digest == lock[key], f"released prompt {key} was edited; copy it to a new version"
             assert prompt.ref == f"{prompt_id}@v{v}"
+
+
+@pytest.mark.parametrize("head, error", [
+    ("id: demo.user\nversion: 1\nvariables: []\nauthor: me", "author"),   # unknown key
+    ("id: demo.user\nversion: one\nvariables: []", "version"),
+    ("id: demo.user\nversion: 1\nvariables: [a, b", "not valid YAML"),
+])
+def test_front_matter_is_yaml_and_unknown_keys_fail(tmp_path, head, error):
+    p = tmp_path / "demo.user.v1.md"
+    p.write_text(f"---\n{head}\n---\nHi\n")
+    with pytest.raises(PromptError, match=error):
+        parse_prompt(p)

@@ -359,7 +359,7 @@ class InputFile:
 
         try:
             self._parquet = pq.ParquetFile(self.path)
-        except Exception as exc:  # pyarrow raises several types for a bad file
+        except Exception as exc:  # noqa: BLE001 - pyarrow raises several types for a bad file
             raise InputError(f"{self.path}: not a readable Parquet file ({exc})") from None
         self.columns = list(self._parquet.schema_arrow.names)
         self._parquet_done = 0

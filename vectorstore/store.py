@@ -58,7 +58,7 @@ class ChromaStore:
                 self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         except InputError:
             raise
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - chromadb raises many types for a store it cannot open or reach
             raise StoreUnavailable(self._unreachable(exc)) from None
         self._collection = None
 
@@ -114,7 +114,7 @@ class ChromaStore:
         deleted files."""
         try:
             self._client.close()
-        except Exception as exc:  # closing is best effort (e.g. a server that went away)
+        except Exception as exc:  # noqa: BLE001 - closing is best effort (e.g. a server that went away)
             log.debug("closing the Chroma client failed: %s", exc)
         self._collection = None
 

@@ -7,8 +7,10 @@ files, and the OpenAPI document at ``/openapi.json``. Wherever a persona or grou
 own ``generated_name`` and the ``label`` beside it.
 
 Errors are JSON ``{"error": message}`` with 400 (malformed body), 401 (missing or wrong
-token), 404 (unknown id), 413 (oversized input), 422 (invalid fields) and 503 (store or model
-unreachable, or the model busy); never a 500.
+token), 404 (unknown id), 413 (oversized input), 422 (invalid fields), 503 with Retry-After
+(a dependency is unavailable: the store or the model unreachable, the model busy) and 500
+for a bug: ``{"error": ..., "error_id": ...}``, the id also in the log line that carries the
+traceback.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from agent.labels import MAX_LABEL, display_name
-from vectorstore.errors import InputError, PersonaError, StoreUnavailable
+from agent.logs import new_error_id, scrub
+from vectorstore.errors import DependencyMissing, InputError, StoreUnavailable
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -102,7 +105,9 @@ class State:
 
 def create_app(project, token: str | None = None, use_llm: bool = True) -> FastAPI:
     """The API over ``project`` (an ``agent.project.Project``)."""
-    api = FastAPI(title="personakit", version="0.1.0",
+    from agent import __version__
+
+    api = FastAPI(title="personakit", version=__version__,
                   description="Segments, personas, search and grounded answers about your users.")
     state = State(project)
     api.state.persona = state
@@ -122,7 +127,7 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
                                        "TOKEN)")
         try:
             return await call_next(request)
-        except Exception as exc:  # never a 500
+        except Exception as exc:  # noqa: BLE001 - every error becomes JSON here; a bug is a logged 500
             return _handle(exc)
 
     @api.exception_handler(ApiError)
@@ -323,8 +328,8 @@ async def _sse(state: State, engine, body: AskBody, use_llm: bool = True):
 
     try:
         result = await asyncio.to_thread(facts, engine, body.question, body.filters())
-    except Exception as exc:
-        yield _event({"type": "error", "message": _message(exc)})
+    except Exception as exc:  # noqa: BLE001 - the stream has begun: the error is its last event
+        yield _error_event(exc)
         return
     yield _event({"type": "facts", **result.as_dict()})
     if use_llm and not (result.thin or result.declined):
@@ -339,7 +344,7 @@ async def _sse(state: State, engine, body: AskBody, use_llm: bool = True):
                 asyncio.to_thread(with_sentence, result, chat, body.question), ASK_TIMEOUT)
             if result.sentence:
                 yield _event({"type": "sentence", "text": result.sentence})
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - the counted answer stands without a sentence
             log.warning("could not phrase the answer: %s", exc)
         finally:
             state.model_slot.release()
@@ -348,6 +353,12 @@ async def _sse(state: State, engine, body: AskBody, use_llm: bool = True):
 
 def _event(data: dict[str, Any]) -> str:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _error_event(exc: Exception) -> str:
+    status, message, _headers, error_id = _classify(exc)
+    return _event({"type": "error", "message": message, "status": status,
+                   **({"error_id": error_id} if error_id else {})})
 
 
 def _segments(state: State):
@@ -367,26 +378,33 @@ def _names(persona, labels) -> dict[str, Any]:
 
 
 def _message(exc: Exception) -> str:
-    from agent.logs import scrub
-
     return scrub(str(exc))[:300]
 
 
-def _handle(exc: Exception) -> JSONResponse:
-    from agent.llm.server import LLMUnavailable
-    from agent.llm.structured import LLMCallFailed
+def _classify(exc: Exception) -> tuple[int, str, dict[str, str], str | None]:
+    """(status, message, headers, error id): 503 only for a dependency that is unavailable,
+    500 with a logged error id for anything else — a bug is never reported as an outage."""
+    from agent.llm.errors import LLMCallFailed, ModelUnavailable
+    from agent.workspace import WorkspaceBusy
 
     if isinstance(exc, ApiError):
-        return _error(exc.status, exc.message, exc.headers)
-    if isinstance(exc, StoreUnavailable | LLMUnavailable | LLMCallFailed):
-        return _error(503, _message(exc), {"Retry-After": "30"})
-    if isinstance(exc, PersonaError):
-        return _error(400 if exc.exit_code == 2 else 503, _message(exc))
-    name = type(exc).__name__
-    if any(k in name for k in ("Connect", "Timeout", "Transport")):
-        return _error(503, f"a backend is unreachable ({name})", {"Retry-After": "30"})
-    log.error("unexpected error in the API", exc_info=exc)
-    return _error(503, "internal error; see the workspace logs", {"Retry-After": "30"})
+        return exc.status, exc.message, exc.headers, None
+    if isinstance(exc, InputError):
+        return 400, _message(exc), {}, None
+    if isinstance(exc, StoreUnavailable | ModelUnavailable | LLMCallFailed | WorkspaceBusy):
+        return 503, _message(exc), {"Retry-After": "30"}, None
+    if isinstance(exc, DependencyMissing):
+        return 503, _message(exc), {}, None
+    error_id = new_error_id()
+    log.error("internal error %s in the API", error_id, exc_info=exc)
+    return 500, f"internal error {error_id}; the traceback is in the server log", {}, error_id
+
+
+def _handle(exc: Exception) -> JSONResponse:
+    status, message, headers, error_id = _classify(exc)
+    if error_id is not None:
+        return JSONResponse({"error": message, "error_id": error_id}, status_code=status)
+    return _error(status, message, headers)
 
 
 def _error(status: int, message: str, headers: dict | None = None) -> JSONResponse:

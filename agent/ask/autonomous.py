@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.llm.errors import could_not_do_it, endpoint_of, unavailable
 from agent.prompts import load_prompt
 
 from .engine import AskEngine, AskResult, Citation
@@ -95,9 +96,15 @@ def autonomous_ask(engine: AskEngine, chat_model, question: str,
         out = agent.invoke({"messages": [("user", question)]},
                            config={"recursion_limit": max_turns})
         final = out["messages"][-1].content if out.get("messages") else ""
-    except Exception:
-        log.warning("the autonomous ask failed; answering from the counts", exc_info=True)
+    except could_not_do_it() as exc:  # the model could not do it: the counted answer instead
+        log.warning("the autonomous ask failed (%s: %s); answering from the counts",
+                    type(exc).__name__, str(exc)[:200])
         return guided
+    except Exception as exc:  # an unreachable model is ModelUnavailable; anything else a bug
+        down = unavailable(exc, endpoint_of(chat_model))
+        if down is None:
+            raise
+        raise down from exc
     if isinstance(final, list):
         final = " ".join(p.get("text", "") for p in final if isinstance(p, dict))
     final = (final or "").strip()

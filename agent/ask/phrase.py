@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 
+from agent.llm.errors import as_model_error
 from agent.persona.evidence import lexical_coverage
 from agent.persona.llm_io import tidy
 from agent.prompts import load_prompt
@@ -57,7 +58,9 @@ def phrase(result: AskResult, chat, question: str) -> str | None:
                                        else "English"))]
     try:
         reply = chat.invoke(messages)
-    except Exception as exc:
+    except Exception as exc:  # the model down or unable: the counted answer; a bug raises
+        if as_model_error(exc, chat) is None:
+            raise
         log.warning("could not phrase the answer: %s", exc)
         return None
     text = tidy(reply.content if isinstance(reply.content, str) else "")

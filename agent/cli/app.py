@@ -28,6 +28,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object on
                                                        "(human text goes to stderr).")]
 
 
+def _version(value: bool) -> None:
+    if value:
+        from agent import __version__
+
+        typer.echo(f"persona (personakit) {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     ctx: typer.Context,
@@ -43,6 +51,8 @@ def _global(
     json_output: JsonFlag = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show progress details "
                                                                   "and info logs.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
 ) -> None:
     setup_console(verbose)
     ctx.obj = AppContext(workspace, {"url": chroma_url, "collection": collection},

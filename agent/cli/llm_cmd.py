@@ -72,9 +72,7 @@ def check(ctx: typer.Context, model_path: ModelPath = None,
         caps = rt.capabilities(refresh=refresh)
         probe_s = time.perf_counter() - t0
         t0 = time.perf_counter()
-        resp = rt.client.chat.completions.create(
-            model=rt.model, messages=[{"role": "user", "content": prompt.render()}],
-            temperature=0, **rt.limit_kwargs(64))
+        resp = rt.complete([{"role": "user", "content": prompt.render()}], 64, temperature=0)
         latency = time.perf_counter() - t0
         local = rt.server is not None
     usage = resp.usage

@@ -7,7 +7,7 @@ import signal
 import sys
 import traceback
 
-from agent.logs import scrub
+from agent.logs import log_file, new_error_id, scrub
 from vectorstore.errors import PersonaError
 
 from .app import app
@@ -24,12 +24,13 @@ def _register() -> None:
         ingest_cmd,
         label_cmd,
         llm_cmd,
+        prompts_cmd,
         segment_cmd,
         status_cmd,
     )
 
     for module in (ingest_cmd, segment_cmd, generate_cmd, ask_cmd, label_cmd, status_cmd,
-                   data_cmd):
+                   data_cmd, prompts_cmd):
         module.register(app)
     app.add_typer(eval_cmd.eval_app, name="eval")
     app.add_typer(llm_cmd.llm_app, name="llm")
@@ -85,11 +86,13 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # a bug: say so, keep the traceback in the log
-        log.error("internal error", exc_info=True)
-        sys.stderr.write(f"internal error: {type(exc).__name__}: {scrub(str(exc))}\n"
-                         "this is a bug in personakit; the traceback is in the workspace's "
-                         "logs/persona.log (or rerun with -v)\n")
+    except Exception as exc:  # a bug: an error id here, the traceback in the log
+        error_id = new_error_id()
+        log.error("internal error %s", error_id, exc_info=True)
+        path = log_file()
+        where = f"the traceback is in {path}" if path else "rerun with -v to see the traceback"
+        sys.stderr.write(f"internal error {error_id}: {type(exc).__name__}: {scrub(str(exc))}\n"
+                         f"this is a bug in personakit; {where} (error id {error_id})\n")
         if "-v" in (argv or sys.argv) or "--verbose" in (argv or sys.argv):
             traceback.print_exc()
         sys.exit(1)

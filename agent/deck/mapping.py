@@ -6,6 +6,7 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.decomposition import PCA
 
 from vectorstore.segment.artifact import Level
 from vectorstore.store import ChromaStore
@@ -32,9 +33,7 @@ def segment_map(store: ChromaStore, level: Level | str = Level.GROUP, seed: int 
     if len(items) > MAX_POINTS:
         items = random.Random(seed).sample(items, MAX_POINTS)
     x = np.asarray([v for v, _ in items], dtype=np.float32)
-    x = x - x.mean(axis=0)
-    _, _, vt = np.linalg.svd(x, full_matrices=False)
-    p = x @ vt[:2].T
+    p = PCA(n_components=2, svd_solver="full").fit_transform(x)
     for d in range(2):  # a deterministic orientation
         if p[np.argmax(np.abs(p[:, d])), d] < 0:
             p[:, d] = -p[:, d]

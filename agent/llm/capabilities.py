@@ -15,6 +15,9 @@ from pathlib import Path
 
 from agent.workspace import atomic_write
 
+from .errors import LLMCallFailed, unavailable
+from .retry import Deadlines, call
+
 log = logging.getLogger(__name__)
 PROBE_SCHEMA = {"type": "object", "properties": {"answer": {"type": "string"}},
                 "required": ["answer"], "additionalProperties": False}
@@ -46,65 +49,68 @@ class Capabilities:
         return {**asdict(self), "structured_mode": self.structured_mode}
 
 
-PROBE_TRIES = 3
+PROBE_RETRIES = 2
+HONOURS_PROBE_CAP = 16  # > 6: an answer cut here was not cut by max_completion_tokens=5
 
 
-def probe(client, model: str) -> Capabilities:
+def probe(client, model: str, deadlines: Deadlines | None = None) -> Capabilities:
     """Ask the server (an ``openai.OpenAI`` client) what it supports: four tiny requests.
 
-    Transient failures (timeouts, dropped connections, 429, unreadable bodies) are retried; a
-    result that still rests on one is marked ``uncertain`` so it is not cached. When the first,
-    plain request never succeeds the server is unreachable: :class:`LLMCallFailed`.
+    Each request runs under the retry policy (:mod:`agent.llm.retry`): timeouts, dropped
+    connections, 429 and 5xx are asked again. Servers reject unknown options in different
+    ways (llama.cpp answers an unsupported response_format with a 500), so a status that
+    persists means "not supported"; a result resting on a transient failure is marked
+    ``uncertain`` and not cached. When the first, plain request fails the server is
+    unreachable (:class:`ModelUnavailable`) or broken (:class:`LLMCallFailed`).
     """
     import openai
 
-    from .structured import LLMCallFailed
-
+    deadlines = deadlines or Deadlines()
+    policy = Deadlines(deadlines.connect, deadlines.call, min(deadlines.retries, PROBE_RETRIES))
     long_msg = [{"role": "user", "content": "Count from one to thirty in words."}]
     short_msg = [{"role": "user", "content": "Is the sky blue? Reply as JSON with the key "
                                              "\"answer\" and a one-word value."}]
-
     quick = client.with_options(max_retries=0)
+    url = str(getattr(client, "base_url", "") or "") or None
     uncertain = False
+
+    def request(msg, kwargs, timeout):
+        r = quick.with_options(timeout=timeout).chat.completions.create(
+            model=model, messages=msg, temperature=0, **kwargs)
+        if not getattr(r, "choices", None):
+            raise ValueError("a response without choices")
+        return r
 
     def attempt(msg=short_msg, required=False, **kwargs):
         nonlocal uncertain
-        for i in range(PROBE_TRIES):
-            last = i == PROBE_TRIES - 1
-            try:
-                r = quick.chat.completions.create(model=model, messages=msg, temperature=0,
-                                                  **kwargs)
-                if not getattr(r, "choices", None):
-                    raise ValueError("a response without choices")
-                return r
-            except openai.APIStatusError as exc:
-                # Servers reject unknown options in different ways (llama.cpp answers an
-                # unsupported response_format with a 500): a status that persists means "not
-                # supported"; 429 and a first 5xx are asked again.
-                code = exc.status_code
-                if (code == 429 or code >= 500) and not last:
-                    time.sleep(_retry_after(exc, 0.5 * 2 ** i))
-                    continue
-                if code == 429:
-                    uncertain = True
-                log.info("probe %s rejected: %s", list(kwargs), exc)
-                if required and code >= 500:
-                    raise LLMCallFailed(f"the model server keeps failing ({code}): {exc}") \
-                        from None
-                return None
-            except Exception as exc:  # timeouts, dropped connections, unreadable bodies
-                log.warning("capability probe: %s; %s", type(exc).__name__,
-                            "giving up" if last else "retrying")
-                if last:
-                    if required:
-                        raise LLMCallFailed(f"the model server is unreachable: "
+        try:
+            return call(lambda timeout: request(msg, kwargs, timeout), policy,
+                        what=f"capability probe {list(kwargs)}")
+        except openai.APIStatusError as exc:
+            log.info("probe %s rejected: %s", list(kwargs), exc)
+            if exc.status_code == 429:
+                uncertain = True
+            if required and exc.status_code >= 500:
+                raise LLMCallFailed(f"the model server at {url} keeps failing "
+                                    f"({exc.status_code}): {exc}") from None
+            return None
+        except (openai.OpenAIError, ValueError) as exc:  # unreachable, silent or garbled
+            log.info("capability probe: %s: %s", type(exc).__name__, exc)
+            if required:
+                down = unavailable(exc, url, policy.connect, policy.call)
+                raise down or LLMCallFailed(f"the model server at {url} answers garbage: "
                                             f"{type(exc).__name__}: {exc}") from None
-                    uncertain = True
-                    return None
-                time.sleep(0.5 * 2 ** i)
-        return None
+            uncertain = True
+            return None
 
-    r = attempt(long_msg, required=True, max_completion_tokens=5)
+    # Capped both ways, so no request is ever uncapped: a server that ignores
+    # max_completion_tokens (llama.cpp) stops at max_tokens instead of at the end of its
+    # context — and llama.cpp goes on generating for a client that gave up, holding up every
+    # request after it. A server that rejects the pair (OpenAI) is asked without max_tokens.
+    r = attempt(long_msg, required=True, max_completion_tokens=5,
+                extra_body={"max_tokens": HONOURS_PROBE_CAP})
+    if r is None:
+        r = attempt(long_msg, required=True, max_completion_tokens=5)
     honours = bool(r and r.usage and r.usage.completion_tokens <= 6)
     limit = {"max_completion_tokens": 40} if honours else {"extra_body": {"max_tokens": 40}}
 
@@ -130,15 +136,8 @@ def probe(client, model: str) -> Capabilities:
                         uncertain=uncertain)
 
 
-def _retry_after(exc, default: float) -> float:
-    try:
-        return min(float(exc.response.headers.get("retry-after", default)), 10.0)
-    except (AttributeError, TypeError, ValueError):
-        return default
-
-
 def cached_probe(client, model: str, cache_file: Path, key: str,
-                 refresh: bool = False) -> Capabilities:
+                 refresh: bool = False, deadlines: Deadlines | None = None) -> Capabilities:
     """:func:`probe` once per ``key`` (server identity + model), stored in ``cache_file``."""
     try:
         cache = json.loads(cache_file.read_text(encoding="utf-8"))
@@ -150,7 +149,7 @@ def cached_probe(client, model: str, cache_file: Path, key: str,
     if not refresh and key in entries:
         data = {k: v for k, v in entries[key].items() if k != "structured_mode"}
         return Capabilities(**data)
-    caps = probe(client, model)
+    caps = probe(client, model, deadlines)
     if caps.uncertain:
         log.warning("the capability probe hit transient errors; it will run again next time")
         return caps

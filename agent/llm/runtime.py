@@ -9,12 +9,17 @@ for the local model and for OpenAI or any OpenAI-compatible server.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from agent.config import LLMConfig
+from agent.logs import register_endpoint
 from vectorstore.errors import InputError
 
+from .callbacks import CallTimes
 from .capabilities import Capabilities, cached_probe
+from .errors import LLMCallFailed, unavailable
+from .retry import Deadlines, call
 from .server import LLMUnavailable, LocalLLMServer
 
 log = logging.getLogger(__name__)
@@ -33,6 +38,8 @@ class LLMRuntime:
         self._client = None
         self._caps: Capabilities | None = None
         self._server_tokenizer: bool | None = None  # None: not tried yet
+        self.deadlines = Deadlines.of(config)
+        self.call_times = CallTimes()  # every request of the chat models handed out
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> LLMRuntime:
@@ -41,9 +48,7 @@ class LLMRuntime:
         c = self.config
         key = c.api_key.get_secret_value() if c.api_key else None
         if c.provider == "local" and not c.base_url:
-            self.server = LocalLLMServer(c.model_path, context=c.context, threads=c.threads,
-                                         log_path=self.server_log,
-                                         startup_timeout=c.startup_timeout).start()
+            self.server = self.local_server().start()
             self.base_url, self.model, key = self.server.base_url, self.server.alias, LOCAL_KEY
         elif c.provider == "local":
             self.base_url, key = c.base_url, key or LOCAL_KEY
@@ -53,20 +58,34 @@ class LLMRuntime:
                                  "OPENAI_API_KEY, or set OPENAI_BASE_URL for a server that needs "
                                  "none")
             self.base_url = c.base_url
+        register_endpoint(self.base_url)
+        # No retries in the client: the one retry policy (agent.llm.retry) wraps each request.
         self._client = openai.OpenAI(api_key=key or LOCAL_KEY, base_url=self.base_url,
-                                     timeout=c.timeout, max_retries=c.max_retries)
+                                     timeout=self.deadlines.timeout(), max_retries=0)
         if not self.model:
             self.model = c.model or self._first_model() or DEFAULT_OPENAI_MODEL
         return self
 
+    def local_server(self) -> LocalLLMServer:
+        """The local llama.cpp server this configuration starts (not started)."""
+        c = self.config
+        return LocalLLMServer(c.model_path, context=c.context, threads=c.threads,
+                              log_path=self.server_log, startup_timeout=c.startup_timeout)
+
     def _first_model(self) -> str | None:
         if self.config.provider == "openai" and not self.config.base_url:
             return None
+        import openai
+
+        d = self.deadlines
         try:
-            models = self._client.models.list()
+            models = call(lambda timeout: self._client.with_options(timeout=timeout).models.list(),
+                          d, what="listing the models")
             return models.data[0].id if models.data else None
-        except Exception as exc:
-            raise LLMUnavailable(f"cannot reach the model server at {self.base_url}: {exc}") from None
+        except (openai.OpenAIError, ValueError) as exc:
+            down = unavailable(exc, self.base_url, d.connect, d.call)
+            raise LLMUnavailable(str(down) if down else f"the model server at {self.base_url} "
+                                 f"could not list its models: {exc}") from None
 
     def stop(self) -> None:
         if self.server:
@@ -97,7 +116,7 @@ class LLMRuntime:
     def capabilities(self, refresh: bool = False) -> Capabilities:
         if self._caps is None or refresh:
             self._caps = cached_probe(self.client, self.model, self.cache_file, self.identity,
-                                      refresh=refresh)
+                                      refresh=refresh, deadlines=self.deadlines)
         return self._caps
 
     def count_tokens(self, text: str) -> int:
@@ -122,6 +141,21 @@ class LLMRuntime:
 
         return TokenCounter().count(text)
 
+    def complete(self, messages: list[dict[str, str]], max_tokens: int, **kwargs):
+        """One chat completion through the openai client, under the retry policy."""
+        import openai
+
+        d = self.deadlines
+        try:
+            return call(lambda timeout: self.client.with_options(timeout=timeout)
+                        .chat.completions.create(model=self.model, messages=messages,
+                                                 **self.limit_kwargs(max_tokens), **kwargs),
+                        d, what="chat completion")
+        except (openai.OpenAIError, ValueError) as exc:
+            down = unavailable(exc, self.base_url, d.connect, d.call)
+            raise down or LLMCallFailed(f"the model server at {self.base_url} failed: "
+                                        f"{type(exc).__name__}: {exc}") from None
+
     def limit_kwargs(self, max_tokens: int) -> dict:
         """Request arguments that really cap the completion length on this server."""
         if self.capabilities().honours_max_completion_tokens:
@@ -140,7 +174,10 @@ class LLMRuntime:
         else:
             # ChatOpenAI sends max_completion_tokens, which llama.cpp ignores (DESIGN.md §4).
             kwargs["extra_body"] = {"max_tokens": max_tokens}
+        d = self.deadlines if timeout is None else replace(self.deadlines, call=timeout)
+        # max_retries=0: StructuredLLM retries under the one policy; an agent or a stream
+        # is not retried (its callers fall back to what code can answer).
         return ChatOpenAI(model=self.model, base_url=self.base_url,
                           api_key=self.client.api_key, temperature=temperature,
-                          timeout=timeout or self.config.timeout,
-                          max_retries=self.config.max_retries, seed=seed, **kwargs)
+                          timeout=d.timeout(), max_retries=0, seed=seed,
+                          callbacks=[self.call_times], **kwargs)

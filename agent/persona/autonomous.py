@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.llm.structured import LLMCallFailed, Usage
+from agent.llm.errors import as_model_error
+from agent.llm.structured import Usage
 from agent.prompts import load_prompt
 from vectorstore.segment.artifact import SegmentationRun
 
@@ -28,6 +29,8 @@ def autonomous_interview(chat_model, group: GroupData, store, embedder, usage: U
     """A tool-calling agent reads the group and proposes findings; each is then matched to
     the aspect it belongs to and checked like any model sentence (``generate._interview``)."""
     from langchain.agents import create_agent
+    from langchain_core.callbacks import UsageMetadataCallbackHandler
+    from langgraph.errors import GraphRecursionError
 
     prompt = load_prompt("interview.autonomous")
     counter = SupportCounter(embedder, lambda lang: support_threshold(segments.embedder, lang))
@@ -37,23 +40,25 @@ def autonomous_interview(chat_model, group: GroupData, store, embedder, usage: U
                          system_prompt=prompt.render(group_id=group.id, size=str(group.size)))
     t = Transcript(group.id, "autonomous")
     t.add("question", None, "interview the group's texts")
+    tokens = UsageMetadataCallbackHandler()
     try:
         result = agent.invoke({"messages": [("user", "Start the interview.")]},
-                              config={"recursion_limit": max_turns})
-    except Exception as exc:
-        if "recursion" in type(exc).__name__.lower() or "Recursion" in str(exc):
-            t.add("note", None, f"stopped after {max_turns} turns")
-            result = {"messages": []}
-        else:
-            raise LLMCallFailed(f"autonomous interview failed: {type(exc).__name__}: {exc}") from exc
+                              config={"recursion_limit": max_turns, "callbacks": [tokens]})
+    except GraphRecursionError:
+        t.add("note", None, f"stopped after {max_turns} turns")
+        result = {"messages": []}
+    except Exception as exc:  # sorted: model down or unable (raised as ours); a bug re-raises
+        err = as_model_error(exc, chat_model)
+        if err is None:
+            raise
+        raise err from exc
     for call in calls:
         t.add("tool", None, call)
     messages = result.get("messages", [])
-    for m in messages:
-        meta = getattr(m, "usage_metadata", None) or {}
-        if meta:
-            usage.add(calls=1, prompt=int(meta.get("input_tokens", 0)),
-                      completion=int(meta.get("output_tokens", 0)))
+    seen = list(tokens.usage_metadata.values())
+    usage.add(calls=sum(1 for m in messages if m.type == "ai"),
+              prompt=sum(int(u.get("input_tokens", 0)) for u in seen),
+              completion=sum(int(u.get("output_tokens", 0)) for u in seen))
     final = messages[-1].content if messages else ""
     if isinstance(final, list):
         final = " ".join(p.get("text", "") for p in final if isinstance(p, dict))

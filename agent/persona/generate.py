@@ -6,7 +6,9 @@ writer turns them into a persona (one claim per aspect). A persona is stored wit
 of its inputs (the group's texts, prompt versions, model, embedder, aspect settings and
 options); a persona whose inputs are unchanged is kept as it is, so a rerun makes no LLM
 calls for it — and does not even start the model server. Groups run concurrently
-(``concurrency``); one failing group is reported, never a failed run.
+(``concurrency``); one failing group is reported, never a failed run —
+except an unreachable or silent model (``ModelUnavailable``), which stops the run before
+anything is written, so a good persona is never replaced by a degraded one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 
 from agent.artifacts import read_persona, write_persona
 from agent.aspects.finder import write_aspects
+from agent.llm.errors import ModelUnavailable
 from agent.llm.structured import LLMCallFailed, Usage
 from agent.prompts import Prompt, load_prompt
 from vectorstore.errors import InputError
@@ -104,11 +107,17 @@ class PersonaGenerator:
         started = time.perf_counter()
         targets = self.targets()
         results: dict[str, TargetResult] = {}
+        down: list[ModelUnavailable] = []
 
         def one(t: Target) -> None:
+            if down:  # the run is stopping: do not wait for the model once per group
+                return
             try:
                 results[t.id] = self._one(t)
-            except Exception as exc:
+            except ModelUnavailable as exc:
+                down.append(exc)
+                raise  # the whole run stops: see the module docstring
+            except Exception as exc:  # one group's bug fails that group (logged), not the run
                 log.error("persona for %s failed", t.id, exc_info=True)
                 results[t.id] = TargetResult(id=t.id, status="failed",
                                              reason=f"{type(exc).__name__}: {exc}")

@@ -41,9 +41,9 @@ def generate(project: Project, options: GenerateOptions,
         project.artifacts.write_persona_schema(out)
         targets = len(segments.units(options.level))
         finder = p.aspect_finder(options.min_support)
+        model = p.persona_llm(stack, options.no_cache)
         with project.reporter.count("personas", targets) as advance:
-            gen = PersonaGenerator(store, embedder, segments, out, options,
-                                   p.persona_llm(stack, options.no_cache), finder,
+            gen = PersonaGenerator(store, embedder, segments, out, options, model, finder,
                                    on_done=lambda *_: advance(),
                                    aspects_dir=out.parent / "aspects")
             result = gen.run()

@@ -127,7 +127,7 @@ def _undo(project: Project, attempt: _Attempt, before: set[str]) -> None:
     if attempt.created_collection:
         try:
             p.store().drop()
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - cleanup after a failure: the first error stands
             log.warning("could not delete the collection the failed ingest created: %s", exc)
     p.forget_store()
     for child in ws.root.iterdir():

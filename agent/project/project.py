@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from agent.artifacts import Artifacts
 from agent.config import Settings
-from agent.logs import attach_file, register_secret
+from agent.logs import attach_file, register_endpoint, register_secret
 from agent.persona.options import GenerateOptions
 from agent.workspace import Workspace
 from vectorstore.errors import InputError
@@ -27,6 +27,7 @@ from vectorstore.segment.artifact import Level
 from . import aspects, data, evaluate, generate, ingest, naming, search, segment
 from .pins import apply_pins
 from .progress import Quiet, Reporter
+from .prompts import PromptsResult, check_prompts
 from .providers import Providers
 from .results import (
     DeckResult,
@@ -205,6 +206,10 @@ class Project:
     def eval(self, request: evaluate.EvalRequest) -> dict[str, Any]:
         return evaluate.evaluate(self, request)
 
+    def prompts(self) -> PromptsResult:
+        """Every installed prompt, loaded and validated, with its hash."""
+        return check_prompts()
+
     # -- the model ----------------------------------------------------------------------------------
     @contextlib.contextmanager
     def llm(self):
@@ -229,6 +234,8 @@ def build_project(settings: Settings, reporter: Reporter | None = None, *,
     """
     if settings.llm.api_key:
         register_secret(settings.llm.api_key.get_secret_value())
+    register_endpoint(settings.llm.base_url)
+    register_endpoint(settings.chroma.url)
     workspace = Workspace(settings.workspace)
     settings, endpoint = apply_pins(settings, workspace, check=check_pins)
     providers = Providers(settings, workspace, llm=llm, endpoint=endpoint)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from agent.persona.schema import Claim, Persona
 
@@ -106,8 +107,8 @@ class ClaimSupport:
             cv = run.embed([c.text])[0]
             pos = run.embed([run.all_texts[i] for i in cited]) @ cv
             negs = neg @ cv
-            aucs.append(float((pos[:, None] > negs[None, :]).mean()
-                              + 0.5 * (pos[:, None] == negs[None, :]).mean()))
+            aucs.append(float(roc_auc_score(np.r_[np.ones(len(pos)), np.zeros(len(negs))],
+                                            np.r_[pos, negs])))
         return MetricResult(float(np.mean(aucs)), f"mean AUC {np.mean(aucs):.3f} over "
                                                    f"{len(claims)} claims vs {len(others)} "
                                                    "texts of other groups")
