@@ -8,6 +8,7 @@ wall-clock bound, the one such bound in the suite: it guards against a hang, the
 these tests are about.
 """
 
+import json
 import os
 import shutil
 import subprocess
@@ -63,7 +64,7 @@ def generate_against(ws, base_url: str, tmp_path, **env):
 
 
 def one_line(out: subprocess.CompletedProcess) -> str:
-    lines = [x for x in out.stderr.splitlines() if x.strip()]
+    lines = [x for x in out.stderr.splitlines() if x.strip() and not x.startswith("still waiting")]
     assert out.returncode == 1, out.stderr[-2000:]
     assert "Traceback" not in out.stderr + out.stdout
     assert len(lines) == 1, out.stderr
@@ -98,3 +99,27 @@ def test_server_silent_in_a_persona_call_ends_at_the_deadline(workspace_with_a_p
     line = one_line(out)
     assert f"the model server at {fake.base_url} did not answer within {DEADLINE} s" in line
     assert fake.requests == 4
+
+
+def test_an_outage_keeps_the_good_persona_and_writes_a_new_group_from_the_evidence(
+        workspace_with_a_persona, tmp_path):
+    copy = tmp_path / "ws"
+    shutil.copytree(workspace_with_a_persona, copy)
+    good = (copy / "personas" / "persona-g1.json").read_bytes()
+    assert not (copy / "personas" / "persona-g2.json").exists()
+    url = f"http://127.0.0.1:{free_port()}/v1"   # nothing listens there
+    out = subprocess.run(
+        [sys.executable, "-m", "agent.cli", "-w", str(copy), "generate", "--only", "g1,g2"],
+        capture_output=True, text=True, cwd=ROOT, timeout=HANG_GUARD, check=False,
+        env={**os.environ, "PERSONA_LLM__BASE_URL": url, "PERSONA_LLM__TIMEOUT": str(DEADLINE)})
+    line = one_line(out)
+    assert f"cannot connect to the model server at {url}" in line
+    assert "g1 kept as it was" in line and "g2 written from the evidence alone" in line
+    assert (copy / "personas" / "persona-g1.json").read_bytes() == good
+    from agent.artifacts import read_persona
+
+    g2 = read_persona(copy / "personas" / "persona-g2.json")
+    assert g2 and g2.degraded and g2.claims()
+    status = subprocess.run([sys.executable, "-m", "agent.cli", "-w", str(copy), "status",
+                             "--json"], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert "generate" in json.loads(status.stdout)["stale"]

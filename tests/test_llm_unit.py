@@ -107,3 +107,36 @@ def test_the_call_cap_goes_in_extra_body_where_max_completion_tokens_is_ignored(
                           extra_body={"max_tokens": 200})  # how the runtime builds it for llama.cpp
         StructuredLLM(chat, "json_object", "m")._complete(MESSAGES, Claim, 30, Usage(), "t")
     assert fake.bodies[-1]["max_tokens"] == 30 and "max_completion_tokens" not in fake.bodies[-1]
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_waiting_on_the_model_is_reported_at_least_every_15_seconds():
+    import uuid
+
+    from agent.llm.heartbeat import Heartbeat
+
+    from agent.llm.callbacks import CallTimes
+
+    clock, said = FakeClock(), []
+    calls = CallTimes(clock=clock)
+    beat = Heartbeat(lambda: calls, said.append, interval=15, deadline=60, clock=clock)
+    assert beat.tick() is None                 # nothing in flight: nothing to say
+    run = uuid.uuid4()
+    calls.on_chat_model_start({}, [], run_id=run)
+    times = []
+    for _ in range(100):                       # 50 s in half-second ticks
+        clock.now += 0.5
+        if beat.tick():
+            times.append(clock.now - 1000.0)
+    assert times == [15.0, 30.0, 45.0]         # never more than 15 s without a word
+    assert said[-1] == "still waiting on the model: 1 request open for 45 s (deadline 60 s)"
+    calls.on_llm_end(None, run_id=run)
+    clock.now += 20
+    assert beat.tick() is None                 # answered: silent again

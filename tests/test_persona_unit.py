@@ -12,13 +12,13 @@ import numpy as np
 import pytest
 from langchain_core.messages import AIMessage
 
-from agent.artifacts import read_personas
+from agent.artifacts import read_persona, read_personas
 from agent.aspects.finder import AspectFinder, read_aspects
 from agent.deck.render import render_html, render_markdown
 from agent.llm.cache import ResponseCache
 from agent.llm.errors import ModelUnavailable
 from agent.llm.structured import LLMCallFailed, StructuredLLM
-from agent.persona.generate import LLMContext, PersonaGenerator
+from agent.persona.generate import LLM_UNAVAILABLE, LLMContext, PersonaGenerator
 from agent.persona.options import GenerateOptions
 from agent.persona.schema import Persona
 from agent.persona.writer import MAX_CALLS
@@ -215,17 +215,32 @@ def test_model_unreachable_degrades_and_rerun_retries(tmp_path, embedder):
     assert summary.generated == 3 and summary.degraded == 0  # not kept: retried
 
 
-def test_model_unavailable_stops_the_run_and_keeps_the_personas(tmp_path, embedder):
+def test_an_outage_keeps_each_good_persona_and_writes_the_rest_from_the_evidence(tmp_path,
+                                                                              embedder):
     store, segments = make_world(tmp_path, embedder)
     gen, _ = generator(tmp_path, store, embedder, segments, ScriptedChatModel.of(fn=careful))
     assert gen.run().generated == 3
-    before = {p.name: p.read_bytes() for p in (tmp_path / "personas").glob("*.json")}
+    files = sorted((tmp_path / "personas").glob("persona-*.json"))
+    files[-1].unlink()   # a group that has no persona yet
+    before = {p.name: p.read_bytes() for p in files[:-1]}
     down = ModelUnavailable("cannot connect to the model server at http://127.0.0.1:9/v1")
     gen, calls = generator(tmp_path, store, embedder, segments, down, min_support=2)  # new inputs
-    with pytest.raises(ModelUnavailable):
-        gen.run()
-    assert calls["factory"] == 1  # the run stopped at the first group
-    assert {p.name: p.read_bytes() for p in (tmp_path / "personas").glob("*.json")} == before
+    result = gen.run()
+    assert calls["factory"] == 1   # the model is not waited for once per group
+    assert result.outage and "cannot connect" in result.outage
+    # a good persona is never replaced by a worse one: kept byte for byte, and said to be stale
+    assert {p.name: p.read_bytes() for p in files[:-1]} == before
+    assert sorted(result.stale) == sorted(p.stem.removeprefix("persona-") for p in files[:-1])
+    # where there was none, one built from the evidence alone, marked degraded
+    new = read_persona(files[-1])
+    assert new and new.degraded and new.degraded_reason.startswith(LLM_UNAVAILABLE)
+    assert new.claims() and all(c.written_by == "code" for _, c in new.claims())
+    assert result.generated == 1 and result.degraded == 1 and result.kept == 2
+    # the model is back: the degraded persona and the stale ones are written again
+    gen, _ = generator(tmp_path, store, embedder, segments, ScriptedChatModel.of(fn=careful),
+                       min_support=2)
+    again = gen.run()
+    assert again.generated == 3 and again.degraded == 0 and not again.outage
 
 
 def test_unchanged_rerun_makes_no_llm_calls(tmp_path, embedder):
