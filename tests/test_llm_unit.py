@@ -120,9 +120,8 @@ class FakeClock:
 def test_waiting_on_the_model_is_reported_at_least_every_15_seconds():
     import uuid
 
-    from agent.llm.heartbeat import Heartbeat
-
     from agent.llm.callbacks import CallTimes
+    from agent.llm.heartbeat import Heartbeat
 
     clock, said = FakeClock(), []
     calls = CallTimes(clock=clock)

@@ -3,6 +3,7 @@ scripted model — no model server, no Chroma server (the fast layer). One works
 module; each test says what it may change."""
 
 import json
+import re
 
 import pytest
 
@@ -43,7 +44,7 @@ def test_run_does_every_stage_and_a_rerun_only_missing_work(ran):
     assert second.ingest.added == 0 and second.segment.kept_previous
     assert second.generate.kept == first.generate.personas and calls_again == 0
     slowest = first.generate.slowest_call   # which call was slowest, named by what it was for
-    assert slowest and slowest["for"].split(".")[0] in {
+    assert slowest and re.split(r"[./]", slowest["for"])[0] in {
         p.subject_id for p in project.artifacts.personas()}
     status = project.status()
     assert status.records == first.ingest.records and not status.stale

@@ -110,17 +110,18 @@ class PersonaGenerator:
         down: list[ModelUnavailable] = []
 
         def one(t: Target) -> None:
-            if down:  # the run is stopping: do not wait for the model once per group
-                return
-            try:
-                results[t.id] = self._one(t)
-            except ModelUnavailable as exc:
-                down.append(exc)
-                raise  # the whole run stops: see the module docstring
-            except Exception as exc:  # one group's bug fails that group (logged), not the run
-                log.error("persona for %s failed", t.id, exc_info=True)
-                results[t.id] = TargetResult(id=t.id, status="failed",
-                                             reason=f"{type(exc).__name__}: {exc}")
+            if down:  # the model is down: do not wait for it once per group
+                results[t.id] = self._outage(t, down[0])
+            else:
+                try:
+                    results[t.id] = self._one(t)
+                except ModelUnavailable as exc:
+                    down.append(exc)
+                    results[t.id] = self._outage(t, exc)
+                except Exception as exc:
+                    log.error("persona for %s failed", t.id, exc_info=True)
+                    results[t.id] = TargetResult(id=t.id, status="failed",
+                                                 reason=f"{type(exc).__name__}: {exc}")
             self.on_done(t.id, results[t.id].status)
 
         if self.options.concurrency > 1:
@@ -146,6 +147,8 @@ class PersonaGenerator:
             slowest_call={"seconds": round(self.usage.slowest, 2), "for": self.usage.slowest_tag}
             if self.usage.slowest else None,
             model=self._llm.model_name if self._llm else None,
+            outage=str(down[0]) if down else None,
+            stale=[r.id for r in statuses if r.status == "kept" and r.stale],
             targets=statuses, options=self.options.comparable())
 
     def _llm_context(self) -> LLMContext:
@@ -174,16 +177,37 @@ class PersonaGenerator:
                             llm_calls=persona.provenance.token_usage.llm_calls,
                             seconds=round(time.perf_counter() - started, 2))
 
-    def _generate(self, group: GroupData, inputs: str) -> Persona:
+    def _outage(self, t: Target, exc: ModelUnavailable) -> TargetResult:
+        """The model is unreachable or silent: a good persona is kept as it is (stale when its
+        inputs changed); a group without one gets a persona from the evidence alone."""
+        path = self.out_dir / f"persona-{t.id}.json"
+        group = load_group(self.store, self.options.level, t.id, t.info,
+                           self.segments.records, self.options.exclude_ids)
+        if group.size < self.options.min_persona_size:
+            return TargetResult(id=t.id, status="too_small", texts=group.size)
+        inputs = self._inputs_hash(group)
+        old = read_persona(path)
+        if old is not None and not old.degraded:
+            return TargetResult(id=t.id, status="kept", name=old.name,
+                                stale=old.provenance.inputs_hash != inputs)
+        persona = self._generate(group, inputs, offline=f"{LLM_UNAVAILABLE}: {exc}")
+        write_persona(path, persona)
+        return TargetResult(id=t.id, status="generated", degraded=True, name=persona.name,
+                            reason=str(exc))
+
+    def _generate(self, group: GroupData, inputs: str, offline: str | None = None) -> Persona:
+        """The persona of ``group``; ``offline`` (a reason) writes it from the evidence alone."""
         usage = Usage()
         language = self.options.language or group.language()
         found = self.finder.find(group)
         found.aspects.segmentation_run = self.segments.run_id
         if self.aspects_dir is not None:
             write_aspects(self.aspects_dir, found)
-        reason = None
+        reason = offline
         mode = "guided"
         try:
+            if offline:
+                raise LLMCallFailed(offline)
             ctx = self._llm_context()
             proposals, mode = self._interview(ctx, group, found, usage)
             writer = PersonaWriter(ctx.llm, self.prompts, usage, self.embedder, self.finder,
@@ -191,8 +215,9 @@ class PersonaGenerator:
             written = writer.write(group, found, language, proposals)
             model_name = ctx.model_name
         except LLMCallFailed as exc:
-            log.warning("model unavailable for %s: %s", group.id, exc)
-            reason = f"{LLM_UNAVAILABLE}: {exc}"
+            if not offline:
+                log.warning("model unavailable for %s: %s", group.id, exc)
+                reason = f"{LLM_UNAVAILABLE}: {exc}"
             written = PersonaWriter(None, self.prompts, usage, self.embedder, self.finder,
                                     self.options.min_support).write(group, found, language)
             model_name = self._llm.model_name if self._llm else "unavailable"

@@ -24,6 +24,8 @@ class TargetResult(BaseModel):
     claims_dropped: int = 0
     llm_calls: int = 0
     seconds: float = 0.0
+    stale: bool = Field(False, description="kept through a model outage although its inputs "
+                                           "changed")
 
 
 class GenerateResult(BaseModel):
@@ -45,6 +47,10 @@ class GenerateResult(BaseModel):
     slowest_call: dict[str, Any] | None = Field(None, description="the slowest model call: "
                                                 "seconds and what it was for")
     model: str | None = None
+    outage: str | None = Field(None, description="why the model could not be used; personas "
+                                                 "were kept or written from the evidence alone")
+    stale: list[str] = Field(default_factory=list, description="personas kept through the outage "
+                                                               "although their inputs changed")
     targets: list[TargetResult] = Field(default_factory=list)
     support_threshold: dict[str, float] | float | None = None
     out_dir: str | None = None

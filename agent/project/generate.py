@@ -6,6 +6,8 @@ import contextlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from agent.llm.errors import ModelUnavailable
+from agent.llm.heartbeat import Heartbeat
 from agent.persona.options import GenerateOptions
 from agent.persona.results import GenerateResult
 from vectorstore.errors import InputError
@@ -46,7 +48,9 @@ def generate(project: Project, options: GenerateOptions,
             gen = PersonaGenerator(store, embedder, segments, out, options, model, finder,
                                    on_done=lambda *_: advance(),
                                    aspects_dir=out.parent / "aspects")
-            result = gen.run()
+            with Heartbeat(lambda: model.call_times, project.reporter.info,
+                           deadline=project.settings.llm.timeout):
+                result = gen.run()
         result.support_threshold = options.support_threshold or {
             lang: calibrated(segments.embedder, lang) for lang in ("en", "zh")}
         result.out_dir = str(out)
@@ -54,7 +58,27 @@ def generate(project: Project, options: GenerateOptions,
             ws.record_stage("generate", personas=result.personas, degraded=result.degraded,
                             llm_calls=result.llm_calls)
             ws.mark_stale(["deck"], "personas changed")
+            if result.outage:
+                ws.mark_stale(["generate"], outage_note(result) + "; rerun `persona generate` "
+                                            "once the model answers")
+    if result.outage:
+        raise ModelUnavailable(f"{result.outage} — {outage_note(result)}")
     return result
+
+
+def outage_note(result: GenerateResult) -> str:
+    """What an outage left: the personas kept as they were, those written from the evidence."""
+    kept = [t.id for t in result.targets if t.status == "kept"]
+    written = [t.id for t in result.targets if t.status == "generated" and t.degraded]
+    parts = []
+    if kept:
+        stale = set(result.stale)
+        parts.append(f"{', '.join(kept)} kept as {'they were' if len(kept) > 1 else 'it was'}" + (
+            f" ({', '.join(x for x in kept if x in stale)} stale: inputs changed)"
+            if stale else ""))
+    if written:
+        parts.append(f"{', '.join(written)} written from the evidence alone (degraded)")
+    return "; ".join(parts) or "no persona was changed"
 
 
 def deck(project: Project) -> DeckResult:
