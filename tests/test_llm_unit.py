@@ -118,24 +118,21 @@ class FakeClock:
 
 
 def test_waiting_on_the_model_is_reported_at_least_every_15_seconds():
-    import uuid
-
-    from agent.llm.callbacks import CallTimes
     from agent.llm.heartbeat import Heartbeat
+    from agent.llm.retry import OpenRequests
 
     clock, said = FakeClock(), []
-    calls = CallTimes(clock=clock)
-    beat = Heartbeat(lambda: calls, said.append, interval=15, deadline=60, clock=clock)
-    assert beat.tick() is None                 # nothing in flight: nothing to say
-    run = uuid.uuid4()
-    calls.on_chat_model_start({}, [], run_id=run)
+    requests = OpenRequests(clock=clock)
+    beat = Heartbeat(said.append, interval=15, deadline=60, requests=requests)
+    assert beat.tick() is None                 # nothing open: nothing to say
+    token = requests.begin("listing the models")
     times = []
     for _ in range(100):                       # 50 s in half-second ticks
         clock.now += 0.5
         if beat.tick():
             times.append(clock.now - 1000.0)
     assert times == [15.0, 30.0, 45.0]         # never more than 15 s without a word
-    assert said[-1] == "still waiting on the model: 1 request open for 45 s (deadline 60 s)"
-    calls.on_llm_end(None, run_id=run)
+    assert said[-1] == "still waiting on the model: listing the models for 45 s (deadline 60 s)"
+    requests.end(token)
     clock.now += 20
     assert beat.tick() is None                 # answered: silent again

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -13,12 +12,11 @@ from langchain_core.callbacks import BaseCallbackHandler
 
 
 class CallTimes(BaseCallbackHandler):
-    """Seconds per model request, failed ones included, and the requests still open (what
-    :class:`agent.llm.heartbeat.Heartbeat` reports while the user waits)."""
+    """Seconds per model request, failed ones included: ``benchmarks/personas.py`` reports the
+    slowest, which must stay well inside the per-call deadline (``llm.timeout``)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self._clock = clock
         self._lock = threading.Lock()
         self._started: dict[UUID, float] = {}
         self.seconds: list[float] = []
@@ -26,7 +24,7 @@ class CallTimes(BaseCallbackHandler):
     def on_chat_model_start(self, serialized: dict[str, Any], messages: Any, *, run_id: UUID,
                             **kwargs: Any) -> None:
         with self._lock:
-            self._started[run_id] = self._clock()
+            self._started[run_id] = time.perf_counter()
 
     def on_llm_start(self, serialized: dict[str, Any], prompts: Any, *, run_id: UUID,
                      **kwargs: Any) -> None:
@@ -36,18 +34,13 @@ class CallTimes(BaseCallbackHandler):
         with self._lock:
             started = self._started.pop(run_id, None)
             if started is not None:
-                self.seconds.append(self._clock() - started)
+                self.seconds.append(time.perf_counter() - started)
 
     def on_llm_end(self, response: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._done(run_id)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._done(run_id)
-
-    def open_since(self) -> list[float]:
-        """When each request still waiting for its answer started (clock seconds)."""
-        with self._lock:
-            return sorted(self._started.values())
 
     @property
     def slowest(self) -> float | None:

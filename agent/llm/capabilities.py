@@ -85,7 +85,7 @@ def probe(client, model: str, deadlines: Deadlines | None = None) -> Capabilitie
         nonlocal uncertain
         try:
             return call(lambda timeout: request(msg, kwargs, timeout), policy,
-                        what=f"capability probe {list(kwargs)}")
+                        what="a first request (what the server supports)")
         except openai.APIStatusError as exc:
             log.info("probe %s rejected: %s", list(kwargs), exc)
             if exc.status_code == 429:

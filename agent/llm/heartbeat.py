@@ -4,41 +4,38 @@ silent model never leaves the user looking at a frozen terminal."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 
-from .callbacks import CallTimes
+from .retry import OPEN, OpenRequests
 
 
 class Heartbeat:
-    """``tick()`` says how long the oldest open request has waited, once per ``interval``;
-    as a context manager a daemon thread ticks every half second."""
+    """``tick()`` says how long the oldest open request (``agent.llm.retry.call``) has
+    waited, once per ``interval``; as a context manager a daemon thread ticks every half
+    second."""
 
-    def __init__(self, calls: Callable[[], CallTimes | None], say: Callable[[str], None],
-                 interval: float = 15.0, deadline: float | None = None,
-                 clock: Callable[[], float] = time.monotonic):
-        self.calls, self.say, self.interval = calls, say, interval
-        self.deadline, self.clock = deadline, clock
-        self._last: float | None = None     # when we last spoke (or the oldest request began)
+    def __init__(self, say: Callable[[str], None], interval: float = 15.0,
+                 deadline: float | None = None, requests: OpenRequests = OPEN):
+        self.say, self.interval, self.deadline, self.requests = say, interval, deadline, requests
+        self._last: float | None = None   # when we last spoke (or the oldest request began)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> str | None:
-        ct = self.calls()
-        since = ct.open_since() if ct is not None else []
-        now = self.clock()
-        if not since:
+        oldest = self.requests.oldest()
+        now = self.requests.clock()
+        if oldest is None:
             self._last = None
             return None
-        if self._last is None or self._last < since[0]:
-            self._last = since[0]
+        began, what, n = oldest
+        if self._last is None or self._last < began:
+            self._last = began
         if now - self._last < self.interval:
             return None
         self._last = now
-        n = len(since)
+        others = f" and {n - 1} more" if n > 1 else ""
         limit = f" (deadline {self.deadline:g} s)" if self.deadline else ""
-        message = (f"still waiting on the model: {n} request{'s' if n > 1 else ''} open for "
-                   f"{now - since[0]:.0f} s{limit}")
+        message = f"still waiting on the model: {what}{others} for {now - began:.0f} s{limit}"
         self.say(message)
         return message
 

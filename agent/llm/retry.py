@@ -12,6 +12,7 @@ client's own retries are off (``max_retries=0``): there is no loop inside this o
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -75,6 +76,38 @@ def _wait(state: RetryCallState) -> float:
     return after if after is not None else min(0.5 * 2 ** (state.attempt_number - 1), MAX_WAIT)
 
 
+class OpenRequests:
+    """The requests under way in this process, with when each began and what it is for
+    (:class:`agent.llm.heartbeat.Heartbeat` tells the user while they wait)."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._open: dict[int, tuple[float, str]] = {}
+        self._next = 0
+
+    def begin(self, what: str) -> int:
+        with self._lock:
+            self._next += 1
+            self._open[self._next] = (self.clock(), what)
+            return self._next
+
+    def end(self, token: int) -> None:
+        with self._lock:
+            self._open.pop(token, None)
+
+    def oldest(self) -> tuple[float, str, int] | None:
+        """(when the oldest open request began, what it is for, how many are open)."""
+        with self._lock:
+            if not self._open:
+                return None
+            began, what = min(self._open.values())
+            return began, what, len(self._open)
+
+
+OPEN = OpenRequests()
+
+
 def call(request: Callable[[Any], T], deadlines: Deadlines, what: str = "model request",
          on_retry: Callable[[BaseException], Any] | None = None,
          retry: Callable[[BaseException], bool] = transient) -> T:
@@ -97,5 +130,9 @@ def call(request: Callable[[Any], T], deadlines: Deadlines, what: str = "model r
                       | stop_before_delay(deadlines.call - MIN_ATTEMPT),
                       wait=_wait, retry=retry_if_exception(retry), before_sleep=before_sleep,
                       reraise=True)
-    return policy(lambda: request(deadlines.timeout(deadlines.call
-                                                    - (time.monotonic() - started))))
+    token = OPEN.begin(what)
+    try:
+        return policy(lambda: request(deadlines.timeout(deadlines.call
+                                                        - (time.monotonic() - started))))
+    finally:
+        OPEN.end(token)

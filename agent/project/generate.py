@@ -48,8 +48,7 @@ def generate(project: Project, options: GenerateOptions,
             gen = PersonaGenerator(store, embedder, segments, out, options, model, finder,
                                    on_done=lambda *_: advance(),
                                    aspects_dir=out.parent / "aspects")
-            with Heartbeat(lambda: model.call_times, project.reporter.info,
-                           deadline=project.settings.llm.timeout):
+            with Heartbeat(project.reporter.info, deadline=project.settings.llm.timeout):
                 result = gen.run()
         result.support_threshold = options.support_threshold or {
             lang: calibrated(segments.embedder, lang) for lang in ("en", "zh")}
