@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
 from agent.config import load_settings
 from agent.project import build_project
@@ -78,3 +79,68 @@ def test_a_chunked_body_under_the_limit_is_read_as_usual(project):
     # The body reached validation whole: only the bad mode is reported.
     assert r.status_code == 422, r.text
     assert r.json()["error"].startswith("mode:")
+
+
+# -- 6: exposure ---------------------------------------------------------------------------------
+@pytest.fixture
+def uvicorn_run(monkeypatch):
+    """Record what `persona serve` would run instead of binding a port."""
+    import uvicorn
+
+    calls: list[dict] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    return calls
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.168.1.5", "myhost.lan"])
+def test_serve_refuses_a_non_loopback_address_without_a_token(cli, workspace, uvicorn_run,
+                                                              monkeypatch, host):
+    monkeypatch.delenv("PERSONA_API_TOKEN", raising=False)
+    r = cli("serve", "--host", host, "-w", workspace)
+    assert r.code == 2, (r.code, r.stderr)
+    assert not uvicorn_run, "serve bound the address anyway"
+    assert "--token" in r.stderr and "--insecure" in r.stderr, r.stderr
+
+
+def test_serve_binds_beyond_loopback_with_a_token_or_insecure(cli, workspace, uvicorn_run,
+                                                              monkeypatch):
+    monkeypatch.delenv("PERSONA_API_TOKEN", raising=False)
+    r = cli("serve", "--host", "0.0.0.0", "--token", "s3cret-token", "-w", workspace)
+    assert r.code == 0, r.stderr
+    r = cli("serve", "--host", "0.0.0.0", "--insecure", "-w", workspace)
+    assert r.code == 0, r.stderr
+    assert "warning" in r.stderr.lower() and "anyone" in r.stderr, r.stderr
+    for host in ("127.0.0.1", "localhost", "::1"):  # loopback needs neither
+        assert cli("serve", "--host", host, "-w", workspace).code == 0
+    assert [c["host"] for c in uvicorn_run] == ["0.0.0.0", "0.0.0.0", "127.0.0.1",
+                                                "localhost", "::1"]
+
+
+def _host(app, host: str) -> httpx.Response:
+    return TestClient(app).get("/openapi.json", headers={"Host": host})
+
+
+def test_serve_accepts_only_known_host_names(cli, workspace, uvicorn_run, monkeypatch):
+    monkeypatch.delenv("PERSONA_API_TOKEN", raising=False)
+    assert cli("serve", "--port", "8123", "-w", workspace).code == 0
+    app = uvicorn_run[-1]["app"]
+    for ok in ("localhost", "localhost:8123", "127.0.0.1:8123", "[::1]:8123", "LOCALHOST"):
+        assert _host(app, ok).status_code == 200, ok
+    r = _host(app, "attacker.example")
+    assert r.status_code == 400, r.text[:300]
+    assert "attacker.example" in r.json()["error"] and "--allowed-host" in r.json()["error"]
+    assert _host(app, "attacker.example:8123").status_code == 400
+    assert _host(app, "127.0.0.1.attacker.example").status_code == 400
+
+
+def test_serve_accepts_the_bound_address_and_allowed_hosts(cli, workspace, uvicorn_run):
+    r = cli("serve", "--host", "192.168.1.5", "--token", "s3cret-token", "--allowed-host",
+            "persona.lan", "--allowed-host", "reviews.example.org", "-w", workspace)
+    assert r.code == 0, r.stderr
+    app = uvicorn_run[-1]["app"]
+    auth = {"Authorization": "Bearer s3cret-token"}
+    for ok in ("192.168.1.5:8000", "persona.lan", "reviews.example.org:8000", "localhost"):
+        r = TestClient(app).get("/openapi.json", headers={"Host": ok, **auth})
+        assert r.status_code == 200, (ok, r.text)
+    r = TestClient(app).get("/openapi.json", headers={"Host": "attacker.example", **auth})
+    assert r.status_code == 400 and "--allowed-host" in r.json()["error"]
