@@ -144,3 +144,13 @@ def test_serve_accepts_the_bound_address_and_allowed_hosts(cli, workspace, uvico
         assert r.status_code == 200, (ok, r.text)
     r = TestClient(app).get("/openapi.json", headers={"Host": "attacker.example", **auth})
     assert r.status_code == 400 and "--allowed-host" in r.json()["error"]
+
+
+def test_an_allowed_host_that_is_not_a_host_name_is_refused(cli, workspace, uvicorn_run):
+    r = cli("serve", "--allowed-host", "http://persona.lan/", "-w", workspace)
+    assert r.code == 2 and "--allowed-host" in r.stderr and "persona.lan" in r.stderr, r.stderr
+    assert not uvicorn_run
+    assert cli("serve", "--allowed-host", "*.example.org", "-w", workspace).code == 0
+    app = uvicorn_run[-1]["app"]
+    assert _host(app, "reviews.example.org").status_code == 200
+    assert _host(app, "example.org.attacker.example").status_code == 400
