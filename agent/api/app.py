@@ -6,11 +6,12 @@ files, and the OpenAPI document at ``/openapi.json``. Wherever a persona or grou
 ``name`` is the displayed name (the user's label, else the persona's), with the persona's
 own ``generated_name`` and the ``label`` beside it.
 
-Errors are JSON ``{"error": message}`` with 400 (malformed body), 401 (missing or wrong
-token), 404 (unknown id), 413 (oversized input), 422 (invalid fields), 503 with Retry-After
-(a dependency is unavailable: the store or the model unreachable, the model busy) and 500
-for a bug: ``{"error": ..., "error_id": ...}``, the id also in the log line that carries the
-traceback.
+Errors are JSON ``{"error": message}`` with 400 (malformed body, or a Host name not
+accepted), 401 (missing or wrong token), 404 (unknown id), 413 (oversized input; a body over
+16 KB, announced or chunked, is refused without being read), 422 (invalid fields), 503 with
+Retry-After (a dependency is unavailable: the store or the model unreachable, the model
+busy) and 500 for a bug: ``{"error": ..., "error_id": ...}``, the id also in the log line
+that carries the traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from agent.api.guards import BodyLimit, HostCheck
 from agent.labels import MAX_LABEL, display_name
 from agent.logs import new_error_id, scrub
 from vectorstore.errors import DependencyMissing, InputError, StoreUnavailable
@@ -103,8 +105,14 @@ class State:
             self._runtime.stop()
 
 
-def create_app(project, token: str | None = None, use_llm: bool = True) -> FastAPI:
-    """The API over ``project`` (an ``agent.project.Project``)."""
+def create_app(project, token: str | None = None, use_llm: bool = True,
+               allowed_hosts: list[str] | None = None) -> FastAPI:
+    """The API over ``project`` (an ``agent.project.Project``).
+
+    ``allowed_hosts`` (see ``agent.api.guards.allowed_hosts``) are the Host names answered;
+    any other gets 400. ``None`` accepts any Host, for mounting the app behind a server that
+    checks it; ``persona serve`` always passes the list.
+    """
     from agent import __version__
 
     api = FastAPI(title="personakit", version=__version__,
@@ -114,9 +122,6 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
 
     @api.middleware("http")
     async def guard(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > MAX_BODY:
-            return _error(413, f"request body too large (at most {MAX_BODY} bytes)")
         if token and not request.url.path.startswith("/static/"):
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
@@ -129,6 +134,13 @@ def create_app(project, token: str | None = None, use_llm: bool = True) -> FastA
             return await call_next(request)
         except Exception as exc:  # noqa: BLE001 - every error becomes JSON here; a bug is a logged 500
             return _handle(exc)
+
+    # added last, so outermost: every request's body is read to its end or refused at the
+    # limit before anything answers, so no answer leaves a body for the server to drain;
+    # then the Host check, then the token
+    if allowed_hosts is not None:
+        api.add_middleware(HostCheck, allowed=allowed_hosts)
+    api.add_middleware(BodyLimit, limit=MAX_BODY)
 
     @api.exception_handler(ApiError)
     async def _api_error(request, exc: ApiError):

@@ -160,13 +160,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command("serve")
     def serve(ctx: typer.Context,
-              host: Annotated[str, typer.Option("--host", help="Listen address.")] = "127.0.0.1",
+              host: Annotated[str, typer.Option(
+                  "--host", help="Listen address. Beyond loopback (127.0.0.1, ::1, "
+                  "localhost) a token is required, or --insecure.")] = "127.0.0.1",
               port: Annotated[int, typer.Option(
                   "--port", min=1, max=65535, help="TCP port for the API and the web page: "
                   "open http://HOST:PORT/ in a browser.")] = 8000,
               token: Annotated[str | None, typer.Option(
                   "--token", help="Require 'Authorization: Bearer TOKEN' on every route "
-                  "[default: $PERSONA_API_TOKEN].", show_default=False)] = None) -> None:
+                  "[default: $PERSONA_API_TOKEN].", show_default=False)] = None,
+              insecure: Annotated[bool, typer.Option(
+                  "--insecure", help="Serve beyond loopback without a token: anyone who "
+                  "can reach the address can read every text.")] = False,
+              allowed_host: Annotated[list[str] | None, typer.Option(
+                  "--allowed-host", metavar="NAME", show_default=False,
+                  help="Also answer requests for this Host name (repeatable); the "
+                  "loopback names and --host are always accepted, any other Host gets "
+                  "400.")] = None) -> None:
         """Serve the HTTP API and the web page.
 
         The page shows the personas and lets you search, ask and rename groups.
@@ -174,18 +184,34 @@ def register(app: typer.Typer) -> None:
         \b
         Example:
           persona serve --port 8000      # then open http://127.0.0.1:8000/
+          PERSONA_API_TOKEN=a-long-secret persona serve \\
+            --host 0.0.0.0 --allowed-host persona.lan  # http://persona.lan:8000/
         """
         import uvicorn
 
         from agent.api.app import create_app
+        from agent.api.guards import allowed_hosts, is_loopback
         from agent.logs import register_secret
 
         a = get_ctx(ctx)
         token = token or os.environ.get("PERSONA_API_TOKEN") or None
+        if not token and not is_loopback(host):
+            if not insecure:
+                a.err.print(f"error: refusing to serve on {host} without a token: anyone who "
+                            "can reach that address could read every text and persona. Pass "
+                            "--token TOKEN (or set PERSONA_API_TOKEN), or --host 127.0.0.1 "
+                            "for this machine only, or --insecure to serve without a token "
+                            "anyway.")
+                raise typer.Exit(2)
+            a.err.print(f"warning: serving on {host} without a token (--insecure): anyone "
+                        "who can reach that address can read every text and persona")
+        hosts = allowed_hosts(host, allowed_host or [])
         register_secret(token)
         project = a.project()
-        api = create_app(project, token=token)
-        a.err.print(f"serving {project.workspace.root} on http://{host}:{port}/ "
-                    f"({'token required' if token else 'no token'}); Ctrl-C stops")
+        api = create_app(project, token=token, allowed_hosts=hosts)
+        shown = f"[{host}]" if ":" in host and not host.startswith("[") else host  # IPv6
+        a.err.print(f"serving {project.workspace.root} on http://{shown}:{port}/ "
+                    f"({'token required' if token else 'no token'}; Host names accepted: "
+                    f"{', '.join(hosts)}); Ctrl-C stops")
         uvicorn.run(api, host=host, port=port, log_level="warning", timeout_keep_alive=5,
                     limit_concurrency=256)
