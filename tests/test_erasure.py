@@ -123,3 +123,29 @@ def test_forget_on_a_chroma_server_says_what_the_server_keeps(tmp_path, cli, chr
     keeps = r.json.get("store_keeps") or ""
     assert "write-ahead log" in keeps and "chroma vacuum" in keeps, r.json
     assert "chroma vacuum" in r.stderr and chroma_server in r.stderr
+
+
+def test_erasing_records_the_vector_index_has_not_synced_leaves_no_log_entry(tmp_path):
+    """Chroma keeps a write in its log until the HNSW index persists (every 1,000
+    operations): a few records added after a large ingest are still there, documents and
+    metadata included, when they are deleted — vacuum alone cannot purge them."""
+    import numpy as np
+
+    from vectorstore.store import ChromaStore, erase_embedded
+
+    path = tmp_path / "chroma"
+    store = ChromaStore("erase-test", path=path)
+    rng = np.random.default_rng(0)
+    store.add([f"a{i}" for i in range(1200)], rng.random((1200, 8)),
+              [f"an ordinary text {i}" for i in range(1200)], [{"user": "u"}] * 1200)
+    store.add([f"s{i}" for i in range(5)], rng.random((5, 8)),
+              [f"{CANARY} secret text {i}" for i in range(5)], [{"user": USER}] * 5)
+    store.close()
+    assert CANARY.encode() in (path / "chroma.sqlite3").read_bytes()
+    erase_embedded(path, {"erase-test": [f"s{i}" for i in range(5)]})
+    assert not files_holding(path, [CANARY, USER])
+    store = ChromaStore("erase-test", path=path)
+    assert store.count() == 1200
+    assert len(store.query(rng.random(8), 5)["ids"]) == 5
+    assert store.collection.configuration_json["hnsw"]["sync_threshold"] == 1000  # restored
+    store.close()
