@@ -87,6 +87,20 @@ def detach_handlers() -> None:
             h.close()
 
 
+def reopen_log_files() -> None:
+    """Make this process's log file handlers reopen their files (after ``persona forget``
+    rewrote them), instead of writing on into the replaced ones."""
+    for h in logging.getLogger().handlers:
+        if getattr(h, "_persona", "console") != "console" and isinstance(h, logging.FileHandler):
+            h.acquire()
+            try:
+                if h.stream is not None:
+                    h.stream.close()
+                h.stream = None  # emit() opens the file again (mode "a")
+            finally:
+                h.release()
+
+
 def setup_console(verbose: bool) -> None:
     root = logging.getLogger()
     root.setLevel(logging.DEBUG)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -205,3 +207,82 @@ class ChromaStore:
             offset += len(ids)
             if len(ids) < page:
                 return
+
+
+# -- erasure ------------------------------------------------------------------------------------
+#: What a Chroma server keeps of deleted records until it is compacted (said by ``forget``).
+SERVER_KEEPS = ("the Chroma server at {url} still holds the erased texts in its write-ahead log "
+                "(the embeddings_queue table, until its vector index next syncs), in the free "
+                "pages of its chroma.sqlite3 and as tombstoned vectors in its HNSW files; to "
+                "purge them, stop the server and run `chroma vacuum --path DATA_DIR --force` on "
+                "its data directory")
+#: What even a purged embedded store keeps (said in the README and by ``forget``).
+EMBEDDED_KEEPS = ("the vectors of erased records stay in the HNSW files (data_level0.bin) as "
+                  "tombstoned slots, without text or ids, until Chroma reuses them")
+
+
+def erase_embedded(path: str | Path, doomed: dict[str, Sequence[str]],
+                   vacuum_timeout: float = 600.0) -> None:
+    """Delete ``doomed`` ({collection: ids}) from the embedded store at ``path`` so that no
+    copy of them is left in its files, using what Chroma offers.
+
+    Chroma writes every operation to its log (the ``embeddings_queue`` table, documents and
+    metadata included) and purges an entry only once every segment of the collection has
+    persisted it; the HNSW segment persists every ``sync_threshold`` (1,000) operations. So:
+    lower each collection's ``sync_threshold`` to 1 (a client reads it when it opens), delete —
+    the deletion itself makes the vector index persist, and Chroma purges the log behind it —
+    restore the threshold, then run ``chroma vacuum``, which purges what is left of the log
+    and rewrites chroma.sqlite3 without its free pages (where SQLite leaves deleted rows).
+
+    No other client of the store may be open in this process (close them first).
+    """
+    import chromadb
+    from chromadb.config import Settings
+
+    settings = Settings(anonymized_telemetry=False)
+    doomed = {name: list(ids) for name, ids in doomed.items() if ids}
+    if not doomed:
+        return
+    client = chromadb.PersistentClient(path=str(path), settings=settings)
+    thresholds: dict[str, int] = {}
+    try:
+        for name in doomed:
+            col = client.get_collection(name, embedding_function=None)
+            hnsw = (col.configuration_json or {}).get("hnsw") or {}
+            if "sync_threshold" in hnsw:
+                thresholds[name] = int(hnsw["sync_threshold"])
+                col.modify(configuration={"hnsw": {"sync_threshold": 1}})
+        client.close()
+        client = chromadb.PersistentClient(path=str(path), settings=settings)
+        for name, ids in doomed.items():
+            col = client.get_collection(name, embedding_function=None)
+            for s in range(0, len(ids), WRITE_BATCH):
+                col.delete(ids=ids[s:s + WRITE_BATCH])
+    finally:
+        for name, threshold in thresholds.items():
+            try:
+                client.get_collection(name, embedding_function=None).modify(
+                    configuration={"hnsw": {"sync_threshold": threshold}})
+            except Exception as exc:  # noqa: BLE001 - reported, the deletion itself stands
+                log.warning("could not restore sync_threshold %d of collection %s: %s",
+                            threshold, name, exc)
+        client.close()
+    vacuum_embedded(path, vacuum_timeout)
+
+
+def vacuum_embedded(path: str | Path, timeout: float = 600.0) -> None:
+    """``chroma vacuum --path PATH --force``: purge the log and rewrite chroma.sqlite3."""
+    cmd = [sys.executable, "-c", "from chromadb.cli.cli import app; app()", "vacuum", "--path",
+           str(path), "--force", "--timeout", str(int(timeout))]
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout + 30,
+                              env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    except subprocess.TimeoutExpired:
+        raise StoreUnavailable(f"`chroma vacuum --path {path}` did not finish in "
+                               f"{int(timeout)} s; run it again when no persona command uses "
+                               "the workspace") from None
+    if done.returncode != 0:
+        detail = (done.stderr or done.stdout).strip().splitlines()
+        raise StoreUnavailable(f"`chroma vacuum --path {path}` failed"
+                               + (f": {detail[-1]}" if detail else "")
+                               + "; run it again when no persona command uses the workspace")

@@ -28,7 +28,10 @@ def register(app: typer.Typer) -> None:
                json_output: JsonFlag = False) -> None:
         """Erase records (an erasure request).
 
-        What was derived from them (segments, personas, the deck) is marked stale.
+        Also removes every copy in the workspace: the embedded store's log and free pages
+        (`chroma vacuum`), personas' claims and quotes and the deck (stripped and marked
+        stale), segment users, aspect sets, the model's response cache, rejects and logs.
+        A Chroma server keeps the texts in its log until it is vacuumed (forget says so).
 
         \b
         Example:
@@ -38,8 +41,14 @@ def register(app: typer.Typer) -> None:
         r = a.project().forget(user, source, ids)
         if r.deleted:
             a.human.print(f"erased {r.texts} texts ({r.deleted} records) for {r.what}; "
-                          f"{r.records} records remain. Derived segments/personas are marked "
-                          "stale.")
+                          f"{r.records} records remain. Personas and the deck no longer quote "
+                          "them; segments, personas and the deck are marked stale (rerun "
+                          "`persona segment` and `persona generate`).")
+            for path in r.left:
+                a.err.print(f"warning: {path} still holds an erased text or user id "
+                            "(persona does not write it): delete or edit it")
+            if r.store_keeps:
+                a.err.print(f"note: {r.store_keeps}")
         else:
             a.human.print(f"no records matched {r.what}; nothing was deleted")
         a.emit(r)

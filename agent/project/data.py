@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -12,12 +13,15 @@ from agent.logs import detach_handlers
 from vectorstore.errors import InputError
 from vectorstore.records import is_first
 from vectorstore.redact import pseudonymize
+from vectorstore.store import EMBEDDED_KEEPS, SERVER_KEEPS, erase_embedded
 
+from .erasure import Eraser, Traces
 from .results import ExportResult, ForgetResult, ResetResult, SegmentationSummary, StatusResult
 
 if TYPE_CHECKING:
     from .project import Project
 
+log = logging.getLogger(__name__)
 DERIVED = ["segment", "generate", "deck"]
 
 
@@ -74,15 +78,23 @@ def export(project: Project, out: Path) -> ExportResult:
 
 def forget(project: Project, user: str | None = None, source: str | None = None,
            ids_file: Path | None = None) -> ForgetResult:
+    """Erase records, and every copy of them in the workspace: the store (its log and free
+    pages included, on an embedded store), the sentence units, the personas' claims and quotes
+    and the deck (stripped now, marked stale), segments.json, segment_users.json, aspect sets,
+    the model's response cache, rejects.jsonl and the logs. On a Chroma server, the result
+    says what the server keeps until it is compacted."""
     chosen = [x for x in (user, source, ids_file) if x is not None]
     if len(chosen) != 1:
         raise InputError("pass exactly one of --user, --source or --ids")
     ws = project.open_workspace()
+    providers = project.providers
     with ws.lock("forget", project.settings.lock_timeout):
-        store = project.providers.store()
+        store = providers.store()
+        named: set[str] = set()
         if user is not None:
             key = ws.pseudonym_key(project.pseudonym_secret())
-            matched = store.find("user", [user.strip(), pseudonymize(user, key)])
+            named = {user.strip(), pseudonymize(user, key)}
+            matched = store.find("user", sorted(named))
             what = "user"
         elif source is not None:
             matched = store.find("source", [source])
@@ -94,12 +106,82 @@ def forget(project: Project, user: str | None = None, source: str | None = None,
         parents = [rid for rid, m in matched.items() if is_first(m)]
         chunks = store.find("chunk_of", parents) if parents else {}
         doomed = sorted(set(matched) | set(chunks))
-        store.delete(doomed)
-        if doomed:
-            ws.mark_stale(DERIVED, f"records were erased by `persona forget` ({what})")
-            ws.record_stage("forget", deleted=len(doomed), what=what)
+        if not doomed:
+            return ForgetResult(deleted=0, texts=0, what=what, records=store.count())
+        texts, users = _contents(store, doomed)
+        units = providers.units_store()
+        unit_ids = sorted(units.find("record", doomed)) if units.exists() else []
+        url = project.settings.chroma.url
+        if url:
+            store.delete(doomed)
+            units.delete(unit_ids)
+            units.close()
+            keeps = SERVER_KEEPS.format(url=url)
+        else:  # the embedded store: purge Chroma's log and free pages too
+            units.close()
+            providers.forget_store()
+            erase_embedded(ws.chroma_path, {providers.collection_name: doomed,
+                                            units.name: unit_ids})
+            store = providers.store()
+            keeps = EMBEDDED_KEEPS
+        gone = {u for u in users | named if u and not store.find("user", [u])}
+        remaining = (item["document"] or "" for item in store.iter_records(
+            include=("documents",)))
+        traces = Traces(texts, doomed, gone | named, remaining)
+        done = _erase_from_files(project, traces, gone, what)
+        left = [str(p.relative_to(ws.root)) for p in done.pop("left")]
+        in_store = [p for p in left if p.startswith(ws.chroma_path.name + "/")]
+        if in_store:  # not expected after the purge: say so rather than claim it is clean
+            keeps = (f"{', '.join(in_store)} still hold(s) an erased text or user id; "
+                     f"{keeps}")
     return ForgetResult(deleted=len(doomed), texts=len(parents), what=what,
-                        records=store.count())
+                        records=store.count(), store_keeps=keeps, left=left, **done)
+
+
+def _contents(store, ids: list[str]) -> tuple[list[str], set[str]]:
+    """The documents and user ids of records ``ids``."""
+    texts: list[str] = []
+    users: set[str] = set()
+    for start in range(0, len(ids), 500):
+        got = store.get(ids=ids[start:start + 500], include=("documents", "metadatas"))
+        texts.extend(d for d in got["documents"] or [] if d)
+        users.update(str(m["user"]) for m in got["metadatas"] or [] if m and m.get("user"))
+    return texts, users
+
+
+def _erase_from_files(project: Project, traces: Traces, users: set[str],
+                      what: str) -> dict:
+    """Strip the erased records from every file the workspace derived from them."""
+    from . import generate
+
+    ws, artifacts = project.workspace, project.artifacts
+    eraser = Eraser(ws.root, traces)
+    eraser.personas(artifacts.personas_dir)
+    eraser.segmentation(artifacts.segments_path)
+    eraser.users(artifacts.users_path, users)
+    eraser.aspects(artifacts.aspects_dir)
+    eraser.remove_tree(ws.root / "cache")  # model answers may quote any text they were sent
+    eraser.lines(ws.rejects_path)
+    if artifacts.deck_dir.is_dir():
+        try:
+            generate.deck(project)  # again, from the stripped personas
+            eraser.done.changed.append(str(artifacts.deck_dir.relative_to(ws.root)) + "/")
+        except InputError:
+            eraser.remove_tree(artifacts.deck_dir)
+    ws.mark_stale(DERIVED, f"records were erased by `persona forget` ({what})")
+    ws.record_stage("forget", deleted=len(traces.ids), what=what)
+    eraser.logs(ws.logs_dir)  # last: this command's own lines included
+    left = eraser.sweep(skip=set())  # the store's files included
+    evals = ws.root / "evals"
+    for run in sorted({evals / p.relative_to(evals).parts[0] for p in left
+                       if evals in p.parents}):
+        eraser.remove_tree(run)  # an evaluation's copies of the data and its outputs
+    left = [p for p in left if p.exists()]
+    for p in left:
+        log.warning("%s still holds an erased text or user id: delete or edit it",
+                    p.relative_to(ws.root))
+    return {"changed": sorted(set(eraser.done.changed)), "removed": eraser.done.removed,
+            "left": left}
 
 
 def _read_ids(path: Path) -> list[str]:

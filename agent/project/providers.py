@@ -175,10 +175,15 @@ class Providers:
         """The sentence units of the collection's records (a companion collection)."""
         from vectorstore.units import UnitStore
 
+        return UnitStore(self.units_store(), self.store_embedder())
+
+    def units_store(self) -> ChromaStore:
+        """The companion collection of sentence units, as a plain store (no embedder)."""
+        from vectorstore.units import UnitStore
+
         url = self.settings.chroma.url
         name = UnitStore.collection_name(self.collection_name)
-        store = ChromaStore(name, path=None if url else self.workspace.chroma_path, url=url)
-        return UnitStore(store, self.store_embedder())
+        return ChromaStore(name, path=None if url else self.workspace.chroma_path, url=url)
 
     def aspect_finder(self, min_support: int):
         from agent.aspects.finder import AspectFinder

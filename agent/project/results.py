@@ -82,6 +82,14 @@ class ForgetResult(_Result):
     texts: int
     what: str
     records: int
+    changed: list[str] = Field(default_factory=list, description="workspace files stripped of "
+                                                                  "the erased texts")
+    removed: list[str] = Field(default_factory=list, description="workspace files removed "
+                                                                  "(caches, aspect sets, evals)")
+    left: list[str] = Field(default_factory=list, description="files that still hold an "
+                                                               "erased text or user id")
+    store_keeps: str | None = Field(None, description="what the store keeps of the erased "
+                                                       "records, and how to purge it")
 
 
 class ResetResult(_Result):
