@@ -193,3 +193,81 @@ def test_deck_pdf_with_chromium(cli, old_workspace):
     pdf = old_workspace / "deck" / "deck.pdf"
     assert r.json["pdf"] == str(pdf) and pdf.read_bytes()[:4] == b"%PDF"
     assert pdf.stat().st_size > 5_000
+
+
+@pytest.fixture
+def served_workspace(old_workspace):
+    """The old workspace with today's personas (claims with quotes) written into it."""
+    for f in (old_workspace / "personas").glob("persona-*.json"):
+        f.unlink()
+    for p in PERSONAS:
+        (old_workspace / "personas" / f"{p.id}.json").write_text(p.model_dump_json(),
+                                                                encoding="utf-8")
+    return old_workspace
+
+
+def _app(ws, token=None):
+    from agent.api.app import create_app
+    from agent.config import load_settings
+    from agent.project import build_project
+
+    return create_app(build_project(load_settings(ws)), token=token, use_llm=False)
+
+
+def test_the_deck_is_served_at_deck(served_workspace):
+    from fastapi.testclient import TestClient
+
+    (served_workspace / "labels.json").write_text('{"labels": {"g2": "Globetrotters"}}')
+    r = TestClient(_app(served_workspace)).get("/deck")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    assert "script-src 'none'" in r.headers["content-security-policy"]
+    assert "Students on a budget" in r.text and "Globetrotters" in r.text  # labels, current
+    assert r.text.count('<article class="card"') == 2 and "<script" not in r.text
+    assert "Evidence and provenance" in r.text and _id(1010) in r.text
+
+
+def test_the_deck_follows_the_token_rules(served_workspace):
+    from fastapi.testclient import TestClient
+
+    c = TestClient(_app(served_workspace, token="s3cret-token"))
+    assert c.get("/deck").status_code == 401
+    assert c.get("/deck", headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert c.get("/deck?token=wrong").status_code == 401
+    assert c.get("/deck", headers={"Authorization": "Bearer s3cret-token"}).status_code == 200
+    assert c.get("/deck?token=s3cret-token").status_code == 200  # opened from the page's link
+    assert c.get("/segments?token=s3cret-token").status_code == 401  # the API still needs a header
+
+
+def test_no_personas_no_deck(old_workspace):
+    from fastapi.testclient import TestClient
+
+    for f in (old_workspace / "personas").glob("persona-*.json"):
+        f.unlink()
+    r = TestClient(_app(old_workspace)).get("/deck")
+    assert r.status_code == 404 and "persona generate" in r.json()["error"]
+
+
+@pytest.mark.e2e
+def test_the_served_page_shows_full_personas_and_links_the_deck(served_workspace):
+    from tests.browser import chromium_page, served
+
+    with served(_app(served_workspace, token="tok")) as url, chromium_page() as (page, errors):
+        page.goto(url + "/?token=tok")
+        page.wait_for_selector("article.card .claim")
+        face = page.inner_text("main")
+        for p in PERSONAS:
+            assert p.name in face
+            for _, c in [("who", p.who[0]), *p.claims()]:
+                assert c.text in face and f"{c.prevalence:.0%}" in face and c.quote.text in face
+        assert not HEX.search(face) and "writer.claim@7" not in face
+        assert page.locator("article.card details").count() == len(PERSONAS)
+        page.locator("article.card details").first.evaluate("d => d.open = true")
+        assert _id(1010) in page.inner_text("main")
+        bars = page.inner_text("#bars")
+        assert "Students on a budget" in bars and "Travellers abroad" in bars
+        page.click("#deck-link")
+        page.wait_for_selector("article.card")
+        assert page.url.endswith("/deck?token=tok")
+        assert page.evaluate("document.scripts.length") == 0
+        assert "Students on a budget" in page.inner_text("main")
+    assert not errors

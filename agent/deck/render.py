@@ -214,6 +214,16 @@ def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dic
                for p in personas})
 
 
+def page(personas: list[Persona], segments: SegmentationRun, store: Any,
+         labels: Labels | None = None) -> str:
+    """The deck's HTML for these personas, with the map of ``store``'s records (what the
+    served page shows at ``/deck``)."""
+    from .mapping import segment_map
+
+    flagged = {p.subject_id: p.provenance.flagged_texts_excluded for p in personas}
+    return render_html(personas, segments, flagged, segment_map(store, _level(personas)), labels)
+
+
 def _map(mapping: MapData | None) -> dict[str, Any] | None:
     """The map's points in SVG coordinates."""
     if mapping is None:
