@@ -153,9 +153,11 @@ def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged:
                 if c.quote is not None:
                     lines.append(f"  > “{md(c.quote.text)}”")
             lines.append("")
-        if p.quotes:
+        shown = {c.quote.text for _, claims in facets(p) for c in claims if c.quote}
+        more = [q for q in p.quotes[:4] if q.text not in shown]
+        if more:
             lines += ["### In their words", ""]
-            for q in p.quotes[:4]:
+            for q in more:
                 lines += [f"> “{md(q.text)}”", ""]
         if p.differentiators:
             lines += ["### Compared with nearby groups", ""]
