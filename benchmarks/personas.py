@@ -10,8 +10,9 @@ once and shared, so the two are timed on the same machine in the same minutes. T
 commit runs from a ``git archive`` of it with the same installed libraries. From the persona
 files: model calls per persona (counted by the code, exact), seconds and tokens per persona,
 the slowest call, and what a reader sees — quotes found verbatim in their text, claims that
-copy one text (word overlap ≥ 0.6 with one sentence), garbage claims (brackets, placeholders,
-questions, a claim repeated).
+copy one text (word overlap ≥ 0.6 with one sentence they cite), garbage claims (brackets,
+placeholders, questions, a claim repeated), model-written claims accepted — the definitions
+of ``evals/metrics/claims.py``, which the eval reports too.
 
 ``--scale`` runs only this code on growing corpora built from ``../shared/data`` (banking77
 in English, online_shopping_10_cats in Chinese, interleaved; ``all`` is every text there) and
@@ -25,7 +26,6 @@ import argparse
 import io
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -36,10 +36,10 @@ from pathlib import Path
 
 from common import ROOT, SHARED, load_jsonl
 
+from evals.metrics.claims import claim_copies, claim_dicts, garbage_claims, model_claims
+
 DEMO = ROOT / "examples" / "app_reviews.csv"
 DEMO_META = "rating,channel,date"
-FACETS = ("goals", "pain_points", "behaviours", "motivations")
-_GARBAGE = re.compile(r"[<>{}\[\]]|\b(?:EMAIL|PHONE|TBD|N/A)\b|[?？]")
 
 
 def export(ref: str, into: Path) -> Path:
@@ -73,15 +73,6 @@ def run_side(tree: Path, corpus: Path, meta: str | None, env: dict, tmp: Path) -
                                                    "generate": t_generate}}
 
 
-def _words(text: str) -> set[str]:
-    return {w for w in re.findall(r"[a-z']{3,}", text.lower())} | set(
-        re.findall(r"[\u4e00-\u9fff]", text))
-
-
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.!?。！？])\s*", text) if s.strip()]
-
-
 def read_side(side: dict) -> dict:
     """What the persona files of a workspace say, read as plain JSON (any schema version)."""
     import chromadb
@@ -97,6 +88,7 @@ def read_side(side: dict) -> dict:
             got = col.get(include=["documents"])
             docs.update(zip(got["ids"], got["documents"], strict=True))
     calls, tokens, quotes, verbatim, claims, copies, garbage = [], [], 0, 0, 0, 0, 0
+    accepted, counted = 0, 0
     for p in personas:
         usage = p["provenance"]["token_usage"]
         calls.append(usage["llm_calls"])
@@ -104,18 +96,11 @@ def read_side(side: dict) -> dict:
         for q in p.get("quotes", []):
             quotes += 1
             verbatim += q["text"] in docs.get(q["doc_id"], "")
-        seen: set[str] = set()
-        for facet in FACETS:
-            for c in p.get(facet, []):
-                claims += 1
-                text = c["text"]
-                garbage += bool(_GARBAGE.search(text)) or text in seen
-                seen.add(text)
-                words = _words(text)
-                sources = [s for i in c.get("evidence_ids", []) for s in
-                           _sentences(docs.get(i, ""))]
-                copies += any(len(words & _words(s)) / max(len(words | _words(s)), 1) >= 0.6
-                              for s in sources if len(words) >= 3)
+        garbage += len(garbage_claims(c["text"] for c in claim_dicts(p)))
+        n_copies, n_claims = claim_copies(p, docs)
+        copies, claims = copies + n_copies, claims + n_claims
+        n_model, n_total = model_claims(p)
+        accepted, counted = accepted + n_model, counted + n_total
     gen = side["generate"]
     n = max(len(personas), 1)
     return {
@@ -129,6 +114,7 @@ def read_side(side: dict) -> dict:
         "verbatim": verbatim / quotes if quotes else None,
         "copies": copies / claims if claims else None,
         "garbage": garbage, "claims": claims,
+        "model_claims": accepted / counted if counted else None,
         "stages": side["seconds"],
     }
 
@@ -150,7 +136,8 @@ def compare(baseline: str | None, env: dict) -> None:
             ("model calls / persona (max)", "calls_max"), ("tokens / persona", "tokens"),
             ("seconds / persona (generate)", "seconds"), ("slowest call, s", "slowest"),
             ("quotes verbatim", "verbatim"), ("claims copying one text", "copies"),
-            ("garbage claims", "garbage"), ("claims", "claims")]
+            ("garbage claims", "garbage"), ("claims", "claims"),
+            ("model-written claims accepted", "model_claims")]
     for name, key in rows:
         print(f"| {name} | {_fmt(ours[key])} | {_fmt(base[key]) if base else ''} |")
     if ours["slowest_for"]:

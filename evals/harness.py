@@ -25,6 +25,7 @@ from vectorstore.segment.artifact import Level, SegmentationRun
 
 from .holdout import hold_out
 from .metrics.base import GroupCase, RunContext
+from .metrics.claims import PER_PERSONA as READER_METRICS
 from .metrics.deterministic import PER_PERSONA, PER_RUN
 from .variants import Variant
 
@@ -183,7 +184,7 @@ def row(variant, group, metric, version, value, reason) -> dict[str, Any]:
 
 def _score(run: RunContext) -> list[dict[str, Any]]:
     rows = []
-    for metric in PER_PERSONA:  # cheap deterministic checks first
+    for metric in [*PER_PERSONA, *READER_METRICS]:  # cheap deterministic checks first
         for case in run.cases:
             r = metric.score(case, run)
             rows.append(row(run.variant, case.group_id, metric.name, metric.version, r.value,

@@ -13,8 +13,10 @@ from scipy import stats
 
 from agent.workspace import atomic_write
 
+from .metrics.claims import LOWER_IS_BETTER as READER_LOWER
+
 SHARED_BETWEEN_VARIANTS = {"stability", "claim_overlap"}  # one value per pair: no winner
-LOWER_IS_BETTER = {"cost", "canary_leaks"}
+LOWER_IS_BETTER = {"cost", "canary_leaks", *READER_LOWER}
 RESAMPLES = 1000
 CSP = "default-src 'none'; style-src 'unsafe-inline'"
 

@@ -2,8 +2,9 @@
 
 Routes: ``GET /segments``, ``GET /personas``, ``GET /personas/{id}``, ``POST /ask``,
 ``GET /search?q=``, ``GET /labels``, ``PUT /labels/{id}``, the page at ``/`` and its static
-files, and the OpenAPI document at ``/openapi.json``. Wherever a persona or group is named,
-``name`` is the displayed name (the user's label, else the persona's), with the persona's
+files, the persona deck at ``/deck`` (script-free, rendered from the current personas and
+labels), and the OpenAPI document at ``/openapi.json``. Wherever a persona or group is
+named, ``name`` is the displayed name (the user's label, else the persona's), with the persona's
 own ``generated_name`` and the ``label`` beside it.
 
 Errors are JSON ``{"error": message}`` with 400 (malformed body, or a Host name not
@@ -125,8 +126,9 @@ def create_app(project, token: str | None = None, use_llm: bool = True,
         if token and not request.url.path.startswith("/static/"):
             given = request.headers.get("authorization", "")
             if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-                if request.url.path == "/" and request.query_params.get("token") == token:
-                    pass  # the page can be opened with ?token=...
+                if (request.url.path in ("/", "/deck")
+                        and request.query_params.get("token") == token):
+                    pass  # the page and the deck can be opened with ?token=...
                 else:
                     return _error(401, "missing or wrong bearer token (Authorization: Bearer "
                                        "TOKEN)")
@@ -293,6 +295,20 @@ def create_app(project, token: str | None = None, use_llm: bool = True,
     @api.get("/", include_in_schema=False)
     def page():
         return FileResponse(STATIC / "index.html", headers={"Content-Security-Policy": CSP})
+
+    @api.get("/deck", include_in_schema=False)
+    def deck():
+        from fastapi.responses import HTMLResponse
+
+        from agent.deck.render import CSP as DECK_CSP
+        from agent.deck.render import page as deck_page
+
+        seg, personas = _segments(state), _personas(state)
+        if not personas:
+            raise ApiError(404, "no personas yet: run `persona generate`")
+        html = deck_page(personas, seg, state.project.providers.store(),
+                         state.project.artifacts.labels())
+        return HTMLResponse(html, headers={"Content-Security-Policy": DECK_CSP})
 
     @api.get("/static/{name}", include_in_schema=False)
     def static(name: str):

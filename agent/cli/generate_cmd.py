@@ -121,7 +121,11 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(STRICT_EXIT)
 
     @app.command("deck")
-    def deck(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+    def deck(ctx: typer.Context,
+             pdf: Annotated[bool, typer.Option(
+                 "--pdf", help="Also print the deck to deck/deck.pdf with headless "
+                 "Chromium (exit 2 when none is found; the HTML is still written).")] = False,
+             json_output: JsonFlag = False) -> None:
         """Rebuild the persona deck (deck/index.html and deck/deck.md).
 
         Run it after `persona label` to show the new names.
@@ -129,8 +133,17 @@ def register(app: typer.Typer) -> None:
         \b
         Example:
           persona deck
+          persona deck --pdf
         """
+        from pathlib import Path
+
         a = get_ctx(ctx, json_output)
         r = a.project().deck()
         print_deck(a, r)
-        a.emit(r)
+        out = r.model_dump(mode="json")
+        if pdf:
+            from agent.deck.pdf import print_pdf
+
+            out["pdf"] = str(print_pdf(Path(r.html), Path(r.html).with_name("deck.pdf")))
+            a.human.print(f"pdf: {out['pdf']}")
+        a.emit(out)

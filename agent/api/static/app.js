@@ -47,9 +47,7 @@ function renameControl(subject, title) {
           body: JSON.stringify({ label: input.value.trim() || null }) });
         const body = await r.json();
         if (!r.ok) throw new Error(body.error || ("HTTP " + r.status));
-        title.textContent = body.name;
-        const bar = document.getElementById("bar-" + subject);
-        if (bar) bar.textContent = `${subject} · ${body.name}`;
+        setName(subject, body.name);
         form.replaceWith(button);
       } catch (e) {
         note.textContent = "Not saved: " + e.message;
@@ -61,23 +59,126 @@ function renameControl(subject, title) {
   return button;
 }
 
+const FACETS = [["who", "Who they are"], ["goals", "Goals"], ["pain_points", "Pain points"],
+  ["behaviours", "Behaviours"], ["motivations", "Motivations"]];
+const LANGUAGES = { en: "English", zh: "Chinese" };
+const names = {};
+
+function pct(x, digits = 0) {
+  return (100 * x).toFixed(digits) + "%";
+}
+
+function setName(subject, name) {
+  names[subject] = name;
+  for (const n of document.querySelectorAll(`[data-name-of="${CSS.escape(subject)}"]`)) {
+    n.textContent = name;
+  }
+}
+
+function named(tag, subject, cls) {
+  const e = el(tag, names[subject] || subject, cls);
+  e.dataset.nameOf = subject;
+  return e;
+}
+
+function dot(colour) {
+  const d = el("i", null, "dot");
+  d.style.background = colour;
+  return d;
+}
+
+// One claim on the card face: its sentence, its share of the group and one verbatim quote.
+function claimItem(c, p, colour) {
+  const li = el("li", null, "claim");
+  const head = el("div", null, "head");
+  const text = el("span", c.text, "text");
+  if (c.language && c.language !== p.language) {
+    text.append(" ", el("span", LANGUAGES[c.language] || c.language, "lang"));
+  }
+  const share = el("span", null, "share");
+  share.title = `${c.support_count} of ${p.size.texts} texts`;
+  const bar = el("span", null, "pbar");
+  const fill = el("span");
+  fill.style.width = Math.max(3, 100 * c.prevalence).toFixed(1) + "%";
+  fill.style.background = colour;
+  bar.append(fill);
+  share.append(bar, el("b", pct(c.prevalence)));
+  head.append(text, share);
+  li.append(head);
+  if (c.quote) li.append(el("blockquote", `“${c.quote.text}”`));
+  return li;
+}
+
+function versus(d, p) {
+  const other = names[d.versus];
+  if (!other || !d.distinctive_keywords.length) return d.text;
+  if (p.language === "zh") return `与「${other}」相比，更常提到：${d.distinctive_keywords.join("、")}`;
+  return `Compared with ${other}, they talk more about ${d.distinctive_keywords.join(", ")}`;
+}
+
+// Ids, prompt versions and the model: behind a disclosure, as in the deck.
+function provenance(p) {
+  const d = el("details", null, "prov");
+  d.append(el("summary", "Evidence and provenance"));
+  const dl = el("dl");
+  const add = (term, ...parts) => {
+    const dd = el("dd");
+    for (const part of parts) dd.append(part);
+    dl.append(el("dt", term), dd);
+  };
+  add("Persona", `${p.id} · ${p.level} ${p.group_id || p.segment_id}`);
+  for (const [field, title] of FACETS) {
+    for (const c of p[field] || []) {
+      const who = c.written_by ? ` · written by ${c.written_by}` : "";
+      add(`${title}: ${c.text}`, `${c.support_count} of ${p.size.texts} texts${who} · evidence `,
+        el("span", c.evidence_ids.slice(0, 5).join(", "), "ids"),
+        ...(c.quote ? [" · quote ", el("span", c.quote.doc_id, "ids")] : []));
+    }
+  }
+  if (p.quotes.length) {
+    add("Quotes", ...p.quotes.slice(0, 4).flatMap((q, i) =>
+      [el("q", q.text), " ", el("span", q.doc_id, "ids"), ...(i < 3 ? [el("br")] : [])]));
+  }
+  if (p.keywords.length) add("Keywords", p.keywords.slice(0, 10).join(", "));
+  const pv = p.provenance;
+  add("Prompts", pv.prompts.join(", "));
+  add("Model", `${pv.chat_model} · embedder ${pv.embedder}`);
+  if (pv.claims_total) add("Model-written claims accepted", `${pv.model_claims} of ${pv.claims_total}`);
+  add("Segmentation", `${pv.segmentation_run} · written ${pv.created_at}`);
+  d.append(dl);
+  return d;
+}
+
 function card(p) {
   const a = el("article", null, "card");
   const subject = p.group_id || p.segment_id;
+  const colour = colours[subject] || "#4e79a7";
   a.id = "card-" + subject;
-  a.style.borderTopColor = colours[subject] || "#888";
-  const title = el("h2", p.name, "name");
-  a.append(title, renameControl(subject, title), el("p", p.tagline, "tagline"),
-    el("p", `${subject} · ${p.size} texts · ${(100 * p.share).toFixed(1)}% · ${p.language}`
-      + (p.degraded ? " · degraded" : ""), "meta"));
-  const kw = el("p", null, "kw");
-  for (const k of p.keywords) kw.append(el("span", k));
-  a.append(kw);
-  for (const q of p.quotes) {
-    const b = el("blockquote", q.text);
-    b.append(el("cite", q.doc_id));
-    a.append(b);
+  a.style.borderTopColor = colour;
+  const title = named("h2", subject, "name");
+  const meta = el("p", null, "meta");
+  for (const m of [`${p.size.texts} texts`, `${p.size.users} users`,
+    `${pct(p.share)} of all texts`, LANGUAGES[p.language] || p.language]) meta.append(el("span", m));
+  a.append(title, renameControl(subject, title), el("p", p.tagline, "tagline"), meta);
+  if (p.degraded) a.append(el("p", "Degraded: " + (p.degraded_reason || ""), "degraded"));
+  a.append(el("p", p.summary, "summary"));
+  for (const [field, heading] of FACETS) {
+    const claims = p[field] || [];
+    if (!claims.length) continue;
+    const section = el("section", null, "facet");
+    const ul = el("ul", null, "claims");
+    for (const c of claims) ul.append(claimItem(c, p, colour));
+    section.append(el("h3", heading), ul);
+    a.append(section);
   }
+  if (p.differentiators.length) {
+    const section = el("section", null, "facet");
+    const ul = el("ul", null, "plain");
+    for (const d of p.differentiators) ul.append(el("li", versus(d, p)));
+    section.append(el("h3", "Compared with nearby groups"), ul);
+    a.append(section);
+  }
+  a.append(provenance(p));
   return a;
 }
 
@@ -85,55 +186,62 @@ async function loadPage() {
   try {
     const seg = await getJSON("/segments");
     seg.groups.forEach((g, i) => { colours[g.id] = PALETTE[i % PALETTE.length]; });
+    for (const g of seg.groups) names[g.id] = g.name;
+    const list = await getJSON("/personas");
+    const personas = await Promise.all(list.map((p) => getJSON("/personas/" + encodeURIComponent(p.id))));
+    for (const p of personas) names[p.group_id || p.segment_id] = p.name;
+    const widest = Math.max(...seg.groups.map((g) => g.share), 1e-9);
     const bars = document.getElementById("bars");
-    for (const g of seg.groups) {
+    for (const g of [...seg.groups].sort((x, y) => y.size - x.size)) {
       const row = el("div", null, "bar");
+      const top = el("div", null, "row");
+      const lbl = el("span", null, "lbl");
+      lbl.append(dot(colours[g.id]), named("span", g.id));
+      top.append(lbl, el("span", `${pct(g.share)} · ${g.size} texts`, "num"));
       const fill = el("span", null, "fill");
-      fill.style.width = (100 * g.share).toFixed(1) + "%";
+      fill.style.width = (100 * g.share / widest).toFixed(1) + "%";
       fill.style.background = colours[g.id];
       const track = el("span", null, "track");
       track.append(fill);
-      const lbl = el("span", `${g.id} · ${g.name}`, "lbl");
-      lbl.id = "bar-" + g.id;
-      row.append(lbl, track, el("span", g.size, "num"));
+      row.append(top, track);
       bars.append(row);
     }
-    const personas = await getJSON("/personas");
     document.getElementById("summary").textContent =
-      `${personas.length} personas from ${seg.records} texts · segmentation ${seg.run_id}`;
+      `${personas.length} personas from ${seg.records} texts`;
+    const deck = document.getElementById("deck-link");
+    deck.href = "/deck" + (token ? "?token=" + encodeURIComponent(token) : "");
     const cards = document.getElementById("cards");
     for (const p of personas) cards.append(card(p));
-    drawMap(await getJSON("/map"));
+    drawMap(await getJSON("/map"), seg);
   } catch (e) {
     document.getElementById("summary").textContent = "Could not load: " + e.message;
   }
 }
 
-function drawMap(m) {
+function drawMap(m, seg) {
   const svg = document.getElementById("map");
   const ns = "http://www.w3.org/2000/svg";
   for (const [x, y, g] of m.points) {
     const c = document.createElementNS(ns, "circle");
     c.setAttribute("cx", (14 + x * 532).toFixed(1));
     c.setAttribute("cy", (14 + (1 - y) * 332).toFixed(1));
-    c.setAttribute("r", "2.2");
+    c.setAttribute("r", "2.4");
     c.setAttribute("fill", colours[g] || "#999");
-    c.setAttribute("fill-opacity", "0.55");
+    c.setAttribute("fill-opacity", "0.6");
     svg.append(c);
   }
-  for (const [g, [x, y]] of Object.entries(m.centres)) {
-    const t = document.createElementNS(ns, "text");
-    t.setAttribute("x", (14 + x * 532).toFixed(1));
-    t.setAttribute("y", (14 + (1 - y) * 332).toFixed(1));
-    t.setAttribute("class", "maplabel");
-    t.textContent = g;
-    svg.append(t);
+  const legend = document.getElementById("legend");
+  for (const g of seg.groups) {
+    if (!(g.id in m.centres)) continue;
+    const li = el("li");
+    li.append(dot(colours[g.id]), named("span", g.id));
+    legend.append(li);
   }
 }
 
 function citation(c) {
   const li = el("li");
-  const link = el("a", c.group_id);
+  const link = el("a", names[c.group_id] || c.group_id);
   link.href = "#card-" + c.group_id;
   li.append(link, el("span", " " + c.text), el("cite", c.doc_id));
   return li;
