@@ -33,7 +33,26 @@ SUITES = {
                        "1% of texts; searched in every file of the run and the logs"),
     "API hardening": ("tests/test_api.py", "bad JSON, missing/extra fields, oversized bodies, "
                       "unknown ids, path traversal, token auth, Chroma stopped"),
+    "API exposure": ("tests/test_api_exposure.py", "a 32 MB chunked POST (bytes the app reads "
+                     "counted), serve on 0.0.0.0 / :: / a LAN address without a token, "
+                     "Host: attacker.example, --allowed-host, --insecure"),
+    "erasure": ("tests/test_erasure.py", "canaries planted in one user's texts, searched in "
+                "the bytes of every file of the workspace after `persona forget` (Chroma's "
+                "SQLite log and free pages included); a Chroma server"),
+    "erasure (units)": ("tests/test_erasure_files.py", "what counts as a trace, personas "
+                        "stripped of only the erased evidence, logs rewritten while open"),
+    "model outage": ("tests/test_deadlines.py", "a refused port, a server that accepts and "
+                     "never answers (at the first request and in a persona call), an outage "
+                     "with one good persona and one group without any"),
+    "duplicates": ("tests/test_duplicates.py", "the same rows in two sources, old duplicate "
+                   "lists converted, metadata size bounded"),
+    "PII redaction": ("tests/test_clean_redact.py", "national and international phones, SSN, "
+                      "IBAN, obfuscated / full-width / zero-width-split e-mails, harmless "
+                      "numbers left alone, bidi controls"),
 }
+#: figures of benchmark scripts, appended to RELIABILITY.md as they were last committed
+FIGURES = {"PII redaction on the labelled set (python benchmarks/pii.py)": "results/pii.md",
+           "Identical rows (python benchmarks/duplicates.py)": "results/duplicates.md"}
 
 
 def main() -> None:
@@ -104,6 +123,10 @@ def write(rows: list[dict]) -> None:
         lines.append(f"| {r['area']} | {r['tried']} | {r['cases']} | {r['outcome']} |")
     lines += ["", "Rerun one part: `python -m pytest tests/test_reliability.py -k ingest` (and the "
                   "other files named above)."]
+    for title, rel in FIGURES.items():
+        path = ROOT / "benchmarks" / rel
+        if path.exists():
+            lines += ["", f"## {title}", "", path.read_text(encoding="utf-8").strip()]
     (ROOT / "benchmarks" / "RELIABILITY.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
