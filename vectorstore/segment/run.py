@@ -10,6 +10,7 @@ distributions come back separately (they go to ``segment_users.json``).
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from .stable_ids import stable_names
 from .types import UNASSIGNED, Segmenter
 
 Progress = Callable[[str], None]
+LABEL_BATCH = 1000
 
 
 @dataclass
@@ -82,7 +84,7 @@ def segment_store(store: ChromaStore, segmenter: Segmenter, embedder: str,
     if progress:
         progress("writing segment ids to the store")
     run.records_updated = write_labels(store, data, seg.labels, seg.parents, seg_names,
-                                       grp_names)
+                                       grp_names, progress)
     run.seconds = round(time.perf_counter() - started, 2)
     return run, users
 
@@ -136,7 +138,8 @@ def assign_new(store: ChromaStore, previous: SegmentationRun, k: int = 15,
     return run, users
 
 
-def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, grp_names) -> int:
+def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, grp_names,
+                 progress: Progress | None = None) -> int:
     ids, metas = [], []
     for i, rid in enumerate(data.ids):
         seg, grp = seg_names[labels[i]], grp_names[parents[i]]
@@ -144,8 +147,23 @@ def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, g
         if m.get("segment_id") != seg or m.get("parent_id") != grp:
             ids.append(rid)
             metas.append({"segment_id": seg, "parent_id": grp})
-    store.update_metadata(ids, metas)
+    _write_batches(store, ids, metas, progress)
     return len(ids)
+
+
+def _write_batches(store: ChromaStore, ids: list[str], metas: list[dict], progress) -> None:
+    """Write label metadata batch by batch, saying how far it got.
+
+    ``PERSONA_TEST_LABEL_PAUSE`` (seconds) is a test hook: pause after each batch, so a test
+    can kill the run while the labels are half written (tests/test_labels_atomic.py)."""
+    pause = float(os.environ.get("PERSONA_TEST_LABEL_PAUSE") or 0)
+    for s in range(0, len(ids), LABEL_BATCH):
+        store.update_metadata(ids[s:s + LABEL_BATCH], metas[s:s + LABEL_BATCH])
+        if progress:
+            progress(f"segment ids written to {min(s + LABEL_BATCH, len(ids))} of {len(ids)} "
+                     "records")
+        if pause and s + LABEL_BATCH < len(ids):
+            time.sleep(pause)
 
 
 def _summarise(data: Loaded, labels, parents, seg_names, grp_names, embedder, params,
