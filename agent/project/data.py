@@ -13,7 +13,14 @@ from vectorstore.errors import InputError
 from vectorstore.records import is_first
 from vectorstore.redact import pseudonymize
 
-from .results import ExportResult, ForgetResult, ResetResult, SegmentationSummary, StatusResult
+from .results import (
+    ExportResult,
+    ForgetResult,
+    InterruptedRun,
+    ResetResult,
+    SegmentationSummary,
+    StatusResult,
+)
 
 if TYPE_CHECKING:
     from .project import Project
@@ -30,10 +37,15 @@ def status(project: Project) -> StatusResult:
     languages: Counter = Counter()
     users: set[str] = set()
     sources: Counter = Counter()
-    records = texts = chunks = 0
+    records = texts = chunks = labelled = uncommitted = 0
     if store and info:
-        for item in store.iter_records(include=("metadatas",)):
+        view = store.label_view()
+        for item in store.iter_records(include=("metadatas",), raw=True):
             m = item["metadata"] or {}
+            if view is not None:
+                uncommitted += view.uncommitted(m) is not None
+                m = view.resolve(m)
+            labelled += "segment_id" in m
             records += 1
             if not is_first(m):
                 chunks += 1
@@ -50,20 +62,31 @@ def status(project: Project) -> StatusResult:
         chunks=chunks, embedder=info.get("embedder"), embedding_dim=info.get("embedding_dim"),
         languages=dict(languages.most_common()), users=len(users),
         sources=dict(sources.most_common()), stages=state.get("stages", {}),
-        stale=state.get("stale", {}), segmentation=_segmentation_summary(project),
+        stale=state.get("stale", {}),
+        segmentation=_segmentation_summary(project, labelled, uncommitted),
         pinned=ws.pinned_store(), llm=ws.llm_endpoint())
 
 
-def _segmentation_summary(project: Project) -> SegmentationSummary | None:
+def _segmentation_summary(project: Project, labelled: int, uncommitted: int
+                          ) -> SegmentationSummary | None:
+    pending = project.artifacts.pending_segmentation() if project.workspace.root.exists() \
+        else None
+    interrupted = None
+    if pending is not None or uncommitted:
+        pending = pending or {}
+        interrupted = InterruptedRun(kind=pending.get("kind"), started_at=pending.get("started_at"),
+                                     records_written=uncommitted,
+                                     running=bool(pending.get("running")))
     try:
         run = project.artifacts.segmentation()
     except InputError as exc:
-        return SegmentationSummary(error=str(exc))
+        return SegmentationSummary(error=str(exc), interrupted=interrupted)
     if run is None:
-        return None
+        return SegmentationSummary(interrupted=interrupted) if interrupted else None
     return SegmentationSummary(run_id=run.run_id, created_at=run.created_at, method=run.method,
                                segments=run.counts.segments, groups=run.counts.groups,
-                               unassigned_share=run.unassigned_share)
+                               unassigned_share=run.unassigned_share, labelled=labelled,
+                               interrupted=interrupted)
 
 
 def export(project: Project, out: Path) -> ExportResult:
