@@ -81,7 +81,7 @@ def test_rejects_keep_earlier_runs_and_each_entry_names_its_run(tmp_path, cli, h
     assert cli("-w", ws, "ingest", b).code == 0  # its rejects again, under a third run
     entries = [json.loads(x) for x in (ws / "rejects.jsonl").read_text().splitlines()]
     assert [(os.path.basename(e["file"]), e["row"]) for e in entries] == \
-        [("a.csv", 2), ("a.csv", 3), ("b.csv", 2), ("b.csv", 2)]
+        [("a.csv", 3), ("a.csv", 4), ("b.csv", 3), ("b.csv", 3)]  # line numbers
     runs = [e["run"] for e in entries]
     assert runs[0] == runs[1] and len({runs[0], runs[2], runs[3]}) == 3
     assert all(e["at"] for e in entries)

@@ -39,6 +39,8 @@ class IngestResult(_Result):
     collection: str
     records: int = 0
     rejects_file: str | None = None
+    rejects_run: str | None = Field(None, description="the run id of this ingest's entries in "
+                                                      "rejects_file (which keeps earlier runs')")
     warning: str | None = None
     #: per file, the columns used: {"text", "id", "user", "metadata": [...]}
     columns: dict[str, dict[str, Any]] = Field(default_factory=dict)
