@@ -111,6 +111,12 @@ def test_workspace_files_and_folders_are_private(tmp_path, cli, hashed):
     assert not open_to_others, open_to_others
     names = {os.path.relpath(os.path.join(r, n), ws) for r, _, fs in os.walk(ws) for n in fs}
     assert {"chroma/chroma.sqlite3", "logs/persona.log", "rejects.jsonl"} <= names
+    # what an older version left open is made private by the next command that writes
+    os.chmod(ws / "chroma" / "chroma.sqlite3", 0o644)
+    os.chmod(ws / "logs", 0o755)
+    assert cli("-w", ws, "segment").code == 0
+    assert stat.S_IMODE(os.stat(ws / "chroma" / "chroma.sqlite3").st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(ws / "logs").st_mode) == 0o700
 
 
 # -- numbers, bidi, a header-only file ----------------------------------------------------------
