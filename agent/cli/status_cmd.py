@@ -25,7 +25,8 @@ def print_status(app: AppContext, s: StatusResult) -> None:
         c.print("  no records yet: run `persona ingest FILE`")
     else:
         c.print(f"  {s.records} records ({s.texts} texts + {s.chunks} extra chunks), "
-                f"{s.users} users, embedder {s.embedder} ({s.embedding_dim}-d)")
+                f"{s.users} users, embedder {s.embedder} "
+                f"({f'{s.embedding_dim}-d' if s.embedding_dim else 'dimension unknown'})")
         c.print("  languages: " + ", ".join(f"{k} {v}" for k, v in list(s.languages.items())[:8]))
         c.print("  sources: " + ", ".join(f"{k} {v}" for k, v in list(s.sources.items())[:8]))
     seg = s.segmentation

@@ -59,12 +59,23 @@ def status(project: Project) -> StatusResult:
     return StatusResult(
         workspace=str(ws.root), store=store.location if store else None,
         collection=project.providers.collection_name, records=records, texts=texts,
-        chunks=chunks, embedder=info.get("embedder"), embedding_dim=info.get("embedding_dim"),
+        chunks=chunks, embedder=info.get("embedder"),
+        embedding_dim=_dimension(store, info) if records else info.get("embedding_dim") or None,
         languages=dict(languages.most_common()), users=len(users),
         sources=dict(sources.most_common()), stages=state.get("stages", {}),
         stale=state.get("stale", {}),
         segmentation=_segmentation_summary(project, labelled, uncommitted),
         pinned=ws.pinned_store(), llm=ws.llm_endpoint())
+
+
+def _dimension(store, info) -> int | None:
+    """The collection's embedding dimension: as recorded, else (an OpenAI-compatible model
+    recorded before it was probed: 0) the length of a stored vector; None when unknown."""
+    if info.get("embedding_dim"):
+        return int(info["embedding_dim"])
+    got = store.get(limit=1, include=("embeddings",))
+    vectors = got.get("embeddings")
+    return len(vectors[0]) if vectors is not None and len(vectors) and len(vectors[0]) else None
 
 
 def _segmentation_summary(project: Project, labelled: int, uncommitted: int
