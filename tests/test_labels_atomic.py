@@ -22,8 +22,6 @@ import pytest
 
 from tests.conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(900)]
-
 N_TEXTS = 3000
 WORDS = {
     "card": "card blocked abroad payment declined terminal contactless pin",
@@ -112,6 +110,8 @@ def kill_while_writing_labels(ws: Path) -> str:
     return output
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_killed_resegmentation_shows_only_the_committed_labels(segmented, tmp_path):
     import shutil
 
@@ -169,3 +169,44 @@ def test_killed_resegmentation_shows_only_the_committed_labels(segmented, tmp_pa
     assert all(s in final_ids for s, _ in done.values())
     seg = json.loads(persona(ws, "--json", "status").stdout)["segmentation"]
     assert seg["interrupted"] is None and seg["labelled"] == N_TEXTS
+
+
+def test_filtered_reads_see_the_committed_labels_only(tmp_path):
+    """Without a kill: a run that wrote its labels and did not commit is invisible to
+    ``where`` filters (what generate's group reads and the persona tools use) and to
+    nearest-neighbour queries, on a real embedded Chroma."""
+    import numpy as np
+
+    from vectorstore.labels import LabelView
+    from vectorstore.segment.run import load_records, write_labels
+    from vectorstore.store import ChromaStore
+
+    store = ChromaStore("labels-test", path=tmp_path / "chroma")
+    ids = [f"r{i}" for i in range(10)]
+    vecs = np.eye(10, 12, dtype=np.float32)
+    store.add(ids, vecs, [f"text {i}" for i in ids], [{"n": i} for i in range(10)])
+    committed: list[str] = []
+    store.labels = lambda: LabelView(frozenset(committed))
+
+    def run(groups):
+        data = load_records(store)
+        labels = np.array(groups)
+        names = {g: f"s{g}" for g in set(groups)}
+        return write_labels(store, data, labels, labels, names,
+                            {g: f"g{g}" for g in set(groups)})
+
+    _, tags = run([0] * 5 + [1] * 5)
+    assert store.get(where={"parent_id": "g0"})["ids"] == []  # not committed yet
+    committed[:] = tags
+    first = sorted(store.get(where={"parent_id": "g0"})["ids"])
+    assert first == ids[:5]
+    written, _ = run([1] * 5 + [0] * 5)  # every label changes, never committed
+    assert written == 10
+    assert sorted(store.get(where={"parent_id": "g0"})["ids"]) == first
+    assert sorted(store.get(where={"$and": [{"segment_id": "s1"}, {"n": {"$gte": 0}}]})["ids"]) \
+        == ids[5:]
+    hit = store.query(vecs[7], 3, where={"parent_id": "g1"})
+    assert hit["ids"][0] == "r7" and {m["parent_id"] for m in hit["metadatas"]} == {"g1"}
+    assert all("prev_segment_id" not in m for m in store.get()["metadatas"])
+    raw = store.get(raw=True)["metadatas"]
+    assert {m["parent_id"] for m in raw if m["n"] < 5} == {"g1"}  # what was written
