@@ -9,6 +9,8 @@ read; a damaged file is an error that says what to rerun.
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from pydantic import ValidationError
 from agent.persona.schema import Persona, json_schema, load_persona
 from agent.workspace import Workspace, atomic_write
 from vectorstore.errors import InputError
+from vectorstore.labels import LabelView
 from vectorstore.segment.artifact import SegmentationRun, parse_segmentation
 
 PERSONA_GLOB = "persona-*.json"
@@ -74,6 +77,34 @@ class Artifacts:
         if users is not None:
             atomic_write(self.users_path, json.dumps(users, ensure_ascii=False))
 
+    # -- a segmentation under way ---------------------------------------------------------------------
+    @property
+    def pending_path(self) -> Path:
+        return self.workspace.root / "segment.pending.json"
+
+    def begin_segmentation(self, kind: str) -> None:
+        """Note that a segmentation run starts writing labels (``status`` reports it as
+        interrupted if the process dies before :meth:`end_segmentation`)."""
+        atomic_write(self.pending_path, json.dumps({"kind": kind, "pid": os.getpid(),
+                                                    "started_at": time.strftime(
+                                                        "%Y-%m-%dT%H:%M:%S%z")}))
+
+    def end_segmentation(self) -> None:
+        self.pending_path.unlink(missing_ok=True)
+
+    def pending_segmentation(self) -> dict[str, Any] | None:
+        """The run that began and did not end: ``kind``, ``pid``, ``started_at`` and
+        ``running`` (its process is still alive), or None."""
+        try:
+            data = json.loads(self.pending_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return None
+        except (ValueError, UnicodeDecodeError):
+            data = {}
+        data = data if isinstance(data, dict) else {}
+        data["running"] = _alive(data.get("pid"))
+        return data
+
     # -- personas ---------------------------------------------------------------------------------
     def persona_path(self, subject_id: str, directory: Path | None = None) -> Path:
         return (directory or self.personas_dir) / f"persona-{subject_id}.json"
@@ -110,6 +141,45 @@ class Artifacts:
         out = directory or self.personas_dir
         out.mkdir(parents=True, exist_ok=True)
         atomic_write(out / "persona.schema.json", json.dumps(json_schema(), indent=2))
+
+
+class CommittedLabels:
+    """The :class:`LabelView` of the committed ``segments.json`` (a store's ``labels``),
+    read again whenever the file is replaced: no segmentation yet → no label counts; one
+    from before labels were tagged → None (every stored label counts)."""
+
+    def __init__(self, segments_path: Path):
+        self.path = segments_path
+        self._key: tuple[int, int, int] | None = None
+        self._view: LabelView | None = None
+
+    def __call__(self) -> LabelView | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return LabelView(frozenset())
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        if key != self._key:
+            try:
+                data = json.loads(self.path.read_text(encoding="utf-8"))
+            except (ValueError, UnicodeDecodeError):
+                data = {}  # damaged: no label counts (reading the segmentation says so)
+            tags = data.get("label_tags", []) if isinstance(data, dict) else []
+            self._view = None if tags is None else LabelView(frozenset(tags))
+            self._key = key
+        return self._view
+
+
+def _alive(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_persona(path: Path) -> Persona | None:

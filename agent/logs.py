@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import logging.handlers
+import re
 import uuid
 from pathlib import Path
 
@@ -26,13 +27,27 @@ def register_endpoint(url: str | None) -> None:
         _endpoints.add(url.rstrip("/"))
 
 
+# The user's own machine (127.0.0.0/8, ::1): where persona's local model server and a local
+# Chroma listen. Not personal data, and a message must say which address failed.
+_LOOPBACK = re.compile(r"(?<![\d.])127(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?![\d.]*\d)"
+                       r"|(?<![0-9A-Fa-f:])::1(?![0-9A-Fa-f:])")
+
+
 def scrub(text: str) -> str:
     for s in _secrets:
         text = text.replace(s, "<SECRET>")
     kept = sorted(_endpoints, key=len, reverse=True)
     for i, url in enumerate(kept):
         text = text.replace(url, f"\ue000{i}\ue001")
-    text = redact(text).text
+    loopback: list[str] = []
+
+    def hold(m: re.Match) -> str:
+        loopback.append(m.group())
+        return f"\ue002{len(loopback) - 1}\ue003"
+
+    text = redact(_LOOPBACK.sub(hold, text)).text
+    for i, address in enumerate(loopback):
+        text = text.replace(f"\ue002{i}\ue003", address)
     for i, url in enumerate(kept):
         text = text.replace(f"\ue000{i}\ue001", url)
     return text

@@ -6,7 +6,7 @@ Layout::
     <workspace>/chroma/          the embedded Chroma store (unless --chroma-url)
     <workspace>/state.json       which stages ran, when, and what is stale; the pinned store
                                  identity and the remembered LLM endpoint
-    <workspace>/rejects.jsonl    rows the last ingest rejected (file, row, reason)
+    <workspace>/rejects.jsonl    rows ingests rejected (file, row, reason, run), runs appended
     <workspace>/logs/            logs, with PII and API keys redacted
     <workspace>/secret.key       key for user-id pseudonyms (created on first use, 0600)
 """

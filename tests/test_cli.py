@@ -69,7 +69,9 @@ def test_ingest_json_summary_status_and_strict(tmp_path, cli, workspace):
     assert (s["read"], s["added"], s["rejected"]) == (3, 2, 1)
     assert s["read"] == s["added"] + s["updated"] + s["unchanged"] + s["duplicates"] + s["rejected"]
     rejects = [json.loads(x) for x in (workspace / "rejects.jsonl").read_text().splitlines()]
-    assert rejects == [{"file": str(p), "row": 3, "reason": "empty text after cleaning"}]
+    assert [{k: v for k, v in e.items() if k not in ("run", "at")} for e in rejects] == \
+        [{"file": str(p), "row": 3, "reason": "empty text after cleaning"}]
+    assert rejects[0]["run"] == s["rejects_run"]
     st = cli("-w", workspace, "status", "--json").json
     assert st["records"] == 2 and st["users"] == 1 and st["embedder"].startswith("minilm")
     assert st["languages"] == {"en": 2} and "ingest" in st["stages"]

@@ -2,7 +2,8 @@
 
 Flat keys, which filters use: ``source``, ``text_hash`` (on a text's first record only),
 ``lang``, ``user``, ``chunk_of`` (on chunked texts), ``meta_<column>`` (the input's own
-columns) and, after segmentation, ``segment_id`` / ``parent_id``.
+columns) and, after segmentation, ``segment_id`` / ``parent_id`` with the tag of the run that
+wrote them (``seg_run``) and the labels they replaced (``prev_*``, see :mod:`.labels`).
 
 Bookkeeping nobody filters on is packed into one JSON string, ``rec``: ``row``, ``row_key``,
 ``dups`` (per-source duplicate entries, see :mod:`vectorstore.duplicates`), ``dup_count``,
@@ -16,10 +17,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .labels import STORED_KEYS
+
 REC = "rec"
 META_PREFIX = "meta_"
 #: flat keys that describe where a record sits, not what its row said
-PLACEMENT = frozenset({REC, "source", "chunk_of", "segment_id", "parent_id"})
+PLACEMENT = frozenset({REC, "source", "chunk_of", *STORED_KEYS})
 
 
 def rec(meta: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,11 @@
 One :class:`ChromaStore` wraps one collection, either in an embedded ``PersistentClient``
 (a directory in the workspace) or on a Chroma server (``HttpClient``). Embeddings are always
 computed by personakit and passed in, so Chroma never loads (or downloads) a model of its own.
+
+Reads show each record's segment labels through a :class:`~.labels.LabelView` when the store
+has one (``labels``, set by whoever knows the committed segmentation): only the committed
+run's labels, in returned metadata and in ``where`` filters alike. ``raw=True`` reads past it
+(for the segmenter that writes labels, and for ``status``).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -20,6 +25,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import InputError, StoreUnavailable
+from .labels import LabelView
 
 log = logging.getLogger(__name__)
 PAGE = 2000
@@ -39,7 +45,7 @@ class ChromaStore:
     """One Chroma collection of records (id, text, embedding, metadata)."""
 
     def __init__(self, collection: str, path: str | Path | None = None, url: str | None = None,
-                 timeout: float = 30.0):
+                 timeout: float = 30.0, labels: Callable[[], LabelView | None] | None = None):
         os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
         import chromadb
         from chromadb.config import Settings
@@ -63,6 +69,12 @@ class ChromaStore:
         except Exception as exc:  # noqa: BLE001 - chromadb raises many types for a store it cannot open or reach
             raise StoreUnavailable(self._unreachable(exc)) from None
         self._collection = None
+        #: the committed labels' view, or None: every label as stored (no segmentation
+        #: tracked, or one written before labels were tagged)
+        self.labels = labels
+
+    def label_view(self) -> LabelView | None:
+        return self.labels() if self.labels is not None else None
 
     def _unreachable(self, exc: Exception) -> str:
         if self.location.startswith("http"):
@@ -128,11 +140,16 @@ class ChromaStore:
 
     def get(self, ids: Sequence[str] | None = None, where: dict | None = None,
             include: Sequence[str] = ("metadatas",), limit: int | None = None,
-            offset: int | None = None) -> dict[str, Any]:
+            offset: int | None = None, raw: bool = False) -> dict[str, Any]:
         if ids is not None and not ids:
             return {"ids": [], "metadatas": [], "documents": [], "embeddings": []}
-        return self._call(self.collection.get, ids=list(ids) if ids is not None else None,
-                          where=where, include=list(include), limit=limit, offset=offset)
+        view = None if raw else self.label_view()
+        res = self._call(self.collection.get, ids=list(ids) if ids is not None else None,
+                         where=view.where(where) if view else where, include=list(include),
+                         limit=limit, offset=offset)
+        if view and res.get("metadatas") is not None:
+            res["metadatas"] = [view.resolve(m) for m in res["metadatas"]]
+        return res
 
     def metadata_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -182,19 +199,24 @@ class ChromaStore:
         if not self.exists():
             return {"ids": [], "documents": [], "distances": [], "metadatas": []}
         n_results = max(1, min(n_results, self.count()))
+        view = self.label_view()
         res = self._call(self.collection.query, query_embeddings=[np.asarray(embedding)],
-                         n_results=n_results, where=where,
+                         n_results=n_results, where=view.where(where) if view else where,
                          include=["documents", "distances", "metadatas"])
-        return {k: res[k][0] for k in ("ids", "documents", "distances", "metadatas")}
+        out = {k: res[k][0] for k in ("ids", "documents", "distances", "metadatas")}
+        if view:
+            out["metadatas"] = [view.resolve(m) for m in out["metadatas"]]
+        return out
 
     def iter_records(self, include: Sequence[str] = ("metadatas",), where: dict | None = None,
-                     page: int = PAGE) -> Iterator[dict[str, Any]]:
-        """Every record, page by page: dicts with ``id`` and the included fields."""
+                     page: int = PAGE, raw: bool = False) -> Iterator[dict[str, Any]]:
+        """Every record, page by page: dicts with ``id`` and the included fields (``raw``:
+        the metadata as stored, labels of uncommitted runs included)."""
         if not self.exists():
             return
         offset = 0
         while True:
-            res = self.get(where=where, include=include, limit=page, offset=offset)
+            res = self.get(where=where, include=include, limit=page, offset=offset, raw=raw)
             ids = res["ids"]
             if not ids:
                 return

@@ -101,7 +101,7 @@ def print_ingest(app: AppContext, r: IngestResult) -> None:
                       if key in t)
     c.print(f"  embedder {r.embedder}, {r.seconds} s" + (f" ({parts})" if parts else ""))
     if r.rejects_file:
-        c.print(f"  {r.rejected} rejected rows listed in {r.rejects_file}")
+        c.print(f"  {r.rejected} rejected rows listed in {r.rejects_file} (run {r.rejects_run})")
     if r.no_user_column:
         c.print(f"  warning: no user column found in {', '.join(Path(f).name for f in r.no_user_column)}"
                 "; users cannot be counted (pass --user-col NAME)")

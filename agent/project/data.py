@@ -16,7 +16,14 @@ from vectorstore.redact import pseudonymize
 from vectorstore.store import EMBEDDED_KEEPS, SERVER_KEEPS, erase_embedded
 
 from .erasure import Eraser, Traces
-from .results import ExportResult, ForgetResult, ResetResult, SegmentationSummary, StatusResult
+from .results import (
+    ExportResult,
+    ForgetResult,
+    InterruptedRun,
+    ResetResult,
+    SegmentationSummary,
+    StatusResult,
+)
 
 if TYPE_CHECKING:
     from .project import Project
@@ -34,10 +41,15 @@ def status(project: Project) -> StatusResult:
     languages: Counter = Counter()
     users: set[str] = set()
     sources: Counter = Counter()
-    records = texts = chunks = 0
+    records = texts = chunks = labelled = uncommitted = 0
     if store and info:
-        for item in store.iter_records(include=("metadatas",)):
+        view = store.label_view()
+        for item in store.iter_records(include=("metadatas",), raw=True):
             m = item["metadata"] or {}
+            if view is not None:
+                uncommitted += view.uncommitted(m) is not None
+                m = view.resolve(m)
+            labelled += "segment_id" in m
             records += 1
             if not is_first(m):
                 chunks += 1
@@ -51,23 +63,45 @@ def status(project: Project) -> StatusResult:
     return StatusResult(
         workspace=str(ws.root), store=store.location if store else None,
         collection=project.providers.collection_name, records=records, texts=texts,
-        chunks=chunks, embedder=info.get("embedder"), embedding_dim=info.get("embedding_dim"),
+        chunks=chunks, embedder=info.get("embedder"),
+        embedding_dim=_dimension(store, info) if records else info.get("embedding_dim") or None,
         languages=dict(languages.most_common()), users=len(users),
         sources=dict(sources.most_common()), stages=state.get("stages", {}),
-        stale=state.get("stale", {}), segmentation=_segmentation_summary(project),
+        stale=state.get("stale", {}),
+        segmentation=_segmentation_summary(project, labelled, uncommitted),
         pinned=ws.pinned_store(), llm=ws.llm_endpoint())
 
 
-def _segmentation_summary(project: Project) -> SegmentationSummary | None:
+def _dimension(store, info) -> int | None:
+    """The collection's embedding dimension: as recorded, else (an OpenAI-compatible model
+    recorded before it was probed: 0) the length of a stored vector; None when unknown."""
+    if info.get("embedding_dim"):
+        return int(info["embedding_dim"])
+    got = store.get(limit=1, include=("embeddings",))
+    vectors = got.get("embeddings")
+    return len(vectors[0]) if vectors is not None and len(vectors) and len(vectors[0]) else None
+
+
+def _segmentation_summary(project: Project, labelled: int, uncommitted: int
+                          ) -> SegmentationSummary | None:
+    pending = project.artifacts.pending_segmentation() if project.workspace.root.exists() \
+        else None
+    interrupted = None
+    if pending is not None or uncommitted:
+        pending = pending or {}
+        interrupted = InterruptedRun(kind=pending.get("kind"), started_at=pending.get("started_at"),
+                                     records_written=uncommitted,
+                                     running=bool(pending.get("running")))
     try:
         run = project.artifacts.segmentation()
     except InputError as exc:
-        return SegmentationSummary(error=str(exc))
+        return SegmentationSummary(error=str(exc), interrupted=interrupted)
     if run is None:
-        return None
+        return SegmentationSummary(interrupted=interrupted) if interrupted else None
     return SegmentationSummary(run_id=run.run_id, created_at=run.created_at, method=run.method,
                                segments=run.counts.segments, groups=run.counts.groups,
-                               unassigned_share=run.unassigned_share)
+                               unassigned_share=run.unassigned_share, labelled=labelled,
+                               interrupted=interrupted)
 
 
 def export(project: Project, out: Path) -> ExportResult:

@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -90,7 +91,8 @@ def _ingest(project: Project, paths: list[Path], options: IngestOptions, inputs,
     rejects.commit()
     result = IngestResult(**summary.as_dict(), embedder=emb.model_id, embedder_reason=reason,
                           collection=store.name, records=store.count(),
-                          rejects_file=str(ws.rejects_path) if summary.rejected else None)
+                          rejects_file=str(ws.rejects_path) if summary.rejected else None,
+                          rejects_run=rejects.run if summary.rejected else None)
     uncovered = {lang: n for lang, n in summary.languages.items() if not emb.covers(lang)}
     if summary.added and sum(uncovered.values()) > summary.added / 2:
         result.warning = language_warning(sorted(uncovered), emb.model_id, kind)
@@ -143,23 +145,56 @@ def _undo(project: Project, attempt: _Attempt, before: set[str]) -> None:
 
 
 class RejectLog:
-    """``rejects.jsonl``: the rows the current ingest rejected (rewritten per run). Written
-    beside it and moved into place on success, so a failed ingest keeps the previous list."""
+    """``rejects.jsonl``: the rows ingests rejected, each entry with its ingest's ``run`` id
+    and time (``at``). A run's entries are written beside the file and appended on success
+    (earlier runs' entries kept, the whole file replaced at once), so a failed ingest adds
+    nothing and an ingest that rejects nothing leaves the file as it was."""
 
     def __init__(self, path: Path):
         self.path = path
+        self.run = time.strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(3)
+        self._at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        self.written = 0
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         self._tmp = Path(tmp)
         self._f = os.fdopen(fd, "w", encoding="utf-8")
 
     def write(self, file: str, row: Any, reason: str) -> None:
-        self._f.write(json.dumps({"file": file, "row": row, "reason": reason},
-                                 ensure_ascii=False) + "\n")
+        self._f.write(json.dumps({"file": file, "row": row, "reason": reason, "run": self.run,
+                                  "at": self._at}, ensure_ascii=False) + "\n")
+        self.written += 1
 
     def commit(self) -> None:
         self._f.close()
-        os.replace(self._tmp, self.path)
+        if not self.written:
+            self._tmp.unlink(missing_ok=True)
+            return
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.",
+                                   suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                with contextlib.suppress(FileNotFoundError), open(self.path, "rb") as old:
+                    shutil.copyfileobj(old, out)
+                    if old.tell() and not _ends_with_newline(self.path):
+                        out.write(b"\n")
+                with open(self._tmp, "rb") as new:
+                    shutil.copyfileobj(new, out)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        finally:
+            self._tmp.unlink(missing_ok=True)
 
     def discard(self) -> None:
         self._f.close()
         self._tmp.unlink(missing_ok=True)
+
+
+def _ends_with_newline(path: Path) -> bool:
+    with open(path, "rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1) == b"\n"

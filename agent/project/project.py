@@ -8,6 +8,8 @@ so every face resolves the same flags to the same configuration.
 from __future__ import annotations
 
 import contextlib
+import os
+import stat
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -56,6 +58,7 @@ class Project:
         self.workspace = providers.workspace
         self.artifacts = Artifacts(self.workspace)
         self.reporter = reporter
+        self._private = False
 
     # -- building related projects ------------------------------------------------------------------
     def with_settings(self, settings: Settings) -> Project:
@@ -71,8 +74,12 @@ class Project:
 
     # -- workspace ----------------------------------------------------------------------------------
     def open_workspace(self) -> Workspace:
-        """Create the workspace (and its log file) on first write."""
+        """Create the workspace (and its log file) on first write; what an older version
+        left readable by others is made private once."""
         self.workspace.ensure()
+        if not self._private:
+            make_private(self.workspace.root)
+            self._private = True
         attach_file(self.workspace.logs_dir)
         return self.workspace
 
@@ -218,6 +225,29 @@ class Project:
             yield rt
 
 
+#: a workspace holds people's texts: what personakit (and Chroma) create in it is private to
+#: the user, files 600 and folders 700
+PRIVATE = 0o077
+
+
+def private_umask() -> None:
+    """Add ``PRIVATE`` to the process umask (stricter bits the user set are kept). Chroma and
+    SQLite create their own files, so the umask is the one place that covers them all."""
+    os.umask(os.umask(PRIVATE) | PRIVATE)
+
+
+def make_private(root: Path) -> None:
+    """Take group and other permissions off everything under ``root`` (a workspace an older
+    version wrote 644 / 755)."""
+    for path in [root, *root.rglob("*")]:
+        try:
+            st = path.lstat()
+            if not stat.S_ISLNK(st.st_mode) and st.st_mode & PRIVATE:
+                path.chmod(stat.S_IMODE(st.st_mode) & ~PRIVATE)
+        except OSError:
+            continue  # not ours, or gone: nothing to tighten
+
+
 def raise_no_segments():
     raise InputError("no segments yet: run `persona run FILE` (or ingest and segment) first")
 
@@ -236,6 +266,7 @@ def build_project(settings: Settings, reporter: Reporter | None = None, *,
         register_secret(settings.llm.api_key.get_secret_value())
     register_endpoint(settings.llm.base_url)
     register_endpoint(settings.chroma.url)
+    private_umask()
     workspace = Workspace(settings.workspace)
     settings, endpoint = apply_pins(settings, workspace, check=check_pins)
     providers = Providers(settings, workspace, llm=llm, endpoint=endpoint)

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from agent.artifacts import CommittedLabels
 from agent.config import Settings
 from agent.workspace import LLMEndpoint, StoreIdentity, Workspace
 from vectorstore.embedders.base import BatchEmbedder
@@ -73,6 +74,8 @@ class Providers:
             url = self.settings.chroma.url
             self._store = ChromaStore(self.collection_name,
                                       path=None if url else self.workspace.chroma_path, url=url)
+        if self._store.labels is None:  # readers see the committed segmentation's labels only
+            self._store.labels = CommittedLabels(self.workspace.root / "segments.json")
         return self._store
 
     def forget_store(self) -> None:

@@ -39,6 +39,8 @@ class IngestResult(_Result):
     collection: str
     records: int = 0
     rejects_file: str | None = None
+    rejects_run: str | None = Field(None, description="the run id of this ingest's entries in "
+                                                      "rejects_file (which keeps earlier runs')")
     warning: str | None = None
     #: per file, the columns used: {"text", "id", "user", "metadata": [...]}
     columns: dict[str, dict[str, Any]] = Field(default_factory=dict)
@@ -99,6 +101,17 @@ class ResetResult(_Result):
     removed: list[str] = Field(default_factory=list)
 
 
+class InterruptedRun(_Result):
+    """A segmentation run that began writing labels and never committed them."""
+
+    kind: str | None = Field(None, description="segment or assign-new (None: not recorded)")
+    started_at: str | None = None
+    records_written: int = Field(0, description="records holding labels of that run, which "
+                                                "no reader uses")
+    running: bool = Field(False, description="its process is still alive: not interrupted, "
+                                             "under way")
+
+
 class SegmentationSummary(_Result):
     run_id: str | None = None
     created_at: str | None = None
@@ -106,6 +119,10 @@ class SegmentationSummary(_Result):
     segments: int | None = None
     groups: int | None = None
     unassigned_share: float | None = None
+    labelled: int | None = Field(None, description="records with a label of this run")
+    interrupted: InterruptedRun | None = Field(
+        None, description="a later run that was killed (or is running) before it committed; "
+                          "readers see this run's labels until `persona segment` completes")
     error: str | None = None
 
 

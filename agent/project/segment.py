@@ -54,7 +54,13 @@ def build_segmenter(options: SegmentOptions, threads: int | None):
 
 
 def segment(project: Project, options: SegmentOptions) -> SegmentResult:
-    from vectorstore.segment.run import assign_new, segment_store
+    """Segment, write the labels, then commit ``segments.json``.
+
+    Labels go onto the records under a new tag and only ``segments.json`` (written last,
+    atomically) makes them count, so a run killed halfway leaves readers with the previous
+    segmentation whole; ``segment.pending.json`` lets ``status`` report the interrupted run.
+    """
+    from vectorstore.segment.run import assign_new, segment_store, tag_labels
 
     ws = project.open_workspace()
     with ws.lock("segment", project.settings.lock_timeout):
@@ -65,17 +71,31 @@ def segment(project: Project, options: SegmentOptions) -> SegmentResult:
                              "FILE` first")
         project.providers.pin_store()  # a workspace made before stores were pinned
         say = project.reporter.detail
-        if options.assign_new:
-            previous = project.artifacts.segmentation()
-            if previous is None:
-                raise InputError("no segmentation yet: run `persona segment` first")
-            run, users = assign_new(store, previous, progress=say)
-        else:
-            segmenter = build_segmenter(options, project.settings.embedding.threads)
-            run, users = segment_store(store, segmenter, info["embedder"], progress=say,
-                                       fresh=options.fresh)
+        arts = project.artifacts
+        previous = arts.segmentation()
+        if options.assign_new and previous is None:
+            raise InputError("no segmentation yet: run `persona segment` first")
+        segmenter = None if options.assign_new else build_segmenter(
+            options, project.settings.embedding.threads)
+        arts.begin_segmentation("assign-new" if options.assign_new else "segment")
+        try:
+            if previous is not None and previous.label_tags is None:
+                # made before labels were tagged: tag them (labels unchanged), commit that
+                tag = f"v-{previous.run_id}"
+                tag_labels(store, tag, progress=say)
+                previous = previous.model_copy(update={"label_tags": [tag]})
+                arts.write_segmentation(previous, None)
+            if segmenter is None:
+                run, users = assign_new(store, previous, progress=say)
+            else:
+                run, users = segment_store(store, segmenter, info["embedder"], progress=say,
+                                           fresh=options.fresh)
+        except BaseException:
+            arts.end_segmentation()  # what it wrote, status finds in the store
+            raise
         run.collection = store.name
-        project.artifacts.write_segmentation(run, users)
+        arts.write_segmentation(run, users)  # the commit: from here on, its labels count
+        arts.end_segmentation()
         ws.record_stage("segment", run_id=run.run_id, segments=run.counts.segments,
                         groups=run.counts.groups)
         ws.mark_stale(["generate", "deck"], "segments changed")

@@ -141,6 +141,10 @@ class SegmentationRun(_Strict):
                                description="every month (YYYY-MM) from the first dated record "
                                            "to the last, gaps included")
     rating_column: str | None = Field(None, description="the numeric rating column")
+    label_tags: list[str] | None = Field(
+        None, description="the tags (``seg_run``) the records' labels of this run carry; "
+                          "readers trust no other label (None: written before labels were "
+                          "tagged, every stored label counts)")
     records_updated: int = 0
     assigned_new: int = 0
     seconds: float = 0.0

@@ -5,11 +5,16 @@ metadata, and a :class:`~.artifact.SegmentationRun` (the caller writes it to
 ``segments.json``) with per segment: id, parent, size, share, keywords, central ids, metadata
 and language stats, plus the run's parameters, seed, embedder and time. Per-user segment
 distributions come back separately (they go to ``segment_users.json``).
+
+Labels are written under a new tag, each keeping the committed label it replaces, and the
+run's ``label_tags`` say which tags its labels carry: until the caller writes the run to
+``segments.json`` readers see the previous segmentation whole (:mod:`vectorstore.labels`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..labels import RUN_KEY, Slot, new_tag, relabel
 from ..records import rec
 from ..store import ChromaStore
 from .artifact import Params, SegmentationRun, Stability
@@ -26,6 +32,7 @@ from .stable_ids import stable_names
 from .types import UNASSIGNED, Segmenter
 
 Progress = Callable[[str], None]
+LABEL_BATCH = 1000
 
 
 @dataclass
@@ -33,13 +40,21 @@ class Loaded:
     ids: list[str]
     vectors: np.ndarray
     documents: list[str]
-    metadatas: list[dict[str, Any]]
+    metadatas: list[dict[str, Any]]  # as readers see them: the committed labels
+    slots: list[Slot | None]          # the committed label as stored, per record
 
 
 def load_records(store: ChromaStore, progress: Progress | None = None) -> Loaded:
     """Every record with its embedding, text and metadata, sorted by id."""
+    view = store.label_view()
     items = []
-    for item in store.iter_records(include=("embeddings", "documents", "metadatas")):
+    for item in store.iter_records(include=("embeddings", "documents", "metadatas"), raw=True):
+        raw = item["metadata"] or {}
+        if view is None:  # every stored label counts (untagged ones have tag None)
+            item["slot"] = (Slot(raw.get("segment_id"), raw.get("parent_id"), raw.get(RUN_KEY),
+                                 True) if "segment_id" in raw or "parent_id" in raw else None)
+        else:
+            item["slot"], item["metadata"] = view.slot(raw), view.resolve(raw)
         items.append(item)
         if progress and len(items) % 20000 == 0:
             progress(f"read {len(items)} records")
@@ -51,7 +66,7 @@ def load_records(store: ChromaStore, progress: Progress | None = None) -> Loaded
     for i, it in enumerate(items):  # fill in place and let go of the per-record arrays
         vectors[i] = it.pop("embedding")
     return Loaded([it["id"] for it in items], vectors, [it["document"] or "" for it in items],
-                  [it["metadata"] or {} for it in items])
+                  [it["metadata"] or {} for it in items], [it["slot"] for it in items])
 
 
 Users = dict[str, Any]
@@ -81,8 +96,8 @@ def segment_store(store: ChromaStore, segmenter: Segmenter, embedder: str,
     run.stability = Stability(previous_ids_kept=kept)
     if progress:
         progress("writing segment ids to the store")
-    run.records_updated = write_labels(store, data, seg.labels, seg.parents, seg_names,
-                                       grp_names)
+    run.records_updated, run.label_tags = write_labels(store, data, seg.labels, seg.parents,
+                                                       seg_names, grp_names, progress)
     run.seconds = round(time.perf_counter() - started, 2)
     return run, users
 
@@ -131,21 +146,61 @@ def assign_new(store: ChromaStore, previous: SegmentationRun, k: int = 15,
     run.run_id = previous.run_id
     run.assigned_new = len(new_idx)
     run.stability = previous.stability
-    run.records_updated = write_labels(store, data, labels, parents, seg_names, grp_names)
+    run.records_updated, run.label_tags = write_labels(store, data, labels, parents, seg_names,
+                                                       grp_names, progress)
     run.seconds = round(time.perf_counter() - started, 2)
     return run, users
 
 
-def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, grp_names) -> int:
-    ids, metas = [], []
+def write_labels(store: ChromaStore, data: Loaded, labels, parents, seg_names, grp_names,
+                 progress: Progress | None = None) -> tuple[int, list[str]]:
+    """Give every record its new label; returns how many were written and the tags the
+    labels carry afterwards (the run's ``label_tags``).
+
+    A record keeps its stored label when that is its own, committed and unchanged; any
+    other is written under a new tag with the committed label beside it, so readers of the
+    committed run see no change until the run is committed."""
+    tag = new_tag()
+    ids, metas, tags = [], [], set()
     for i, rid in enumerate(data.ids):
         seg, grp = seg_names[labels[i]], grp_names[parents[i]]
-        m = data.metadatas[i]
-        if m.get("segment_id") != seg or m.get("parent_id") != grp:
-            ids.append(rid)
-            metas.append({"segment_id": seg, "parent_id": grp})
-    store.update_metadata(ids, metas)
+        slot = data.slots[i]
+        if slot is not None and slot.current and slot.tag and (slot.segment, slot.group) == \
+                (seg, grp):
+            tags.add(slot.tag)
+            continue
+        ids.append(rid)
+        metas.append(relabel(slot if slot is not None and slot.tag else None, seg, grp, tag))
+    if ids:
+        tags.add(tag)
+    _write_batches(store, ids, metas, progress)
+    return len(ids), sorted(tags)
+
+
+def tag_labels(store: ChromaStore, tag: str, progress: Progress | None = None) -> int:
+    """Tag every stored label that has no tag yet with ``tag`` (labels unchanged): how a
+    segmentation made before labels were tagged becomes one whose ``label_tags`` is
+    ``[tag]``. Safe to kill and repeat: readers of such a segmentation read labels as stored."""
+    ids = [it["id"] for it in store.iter_records(raw=True)
+           if RUN_KEY not in (m := it["metadata"] or {}) and ("segment_id" in m or
+                                                              "parent_id" in m)]
+    _write_batches(store, ids, [{RUN_KEY: tag}] * len(ids), progress)
     return len(ids)
+
+
+def _write_batches(store: ChromaStore, ids: list[str], metas: list[dict], progress) -> None:
+    """Write label metadata batch by batch, saying how far it got.
+
+    ``PERSONA_TEST_LABEL_PAUSE`` (seconds) is a test hook: pause after each batch, so a test
+    can kill the run while the labels are half written (tests/test_labels_atomic.py)."""
+    pause = float(os.environ.get("PERSONA_TEST_LABEL_PAUSE") or 0)
+    for s in range(0, len(ids), LABEL_BATCH):
+        store.update_metadata(ids[s:s + LABEL_BATCH], metas[s:s + LABEL_BATCH])
+        if progress:
+            progress(f"segment ids written to {min(s + LABEL_BATCH, len(ids))} of {len(ids)} "
+                     "records")
+        if pause and s + LABEL_BATCH < len(ids):
+            time.sleep(pause)
 
 
 def _summarise(data: Loaded, labels, parents, seg_names, grp_names, embedder, params,
