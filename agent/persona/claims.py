@@ -194,12 +194,18 @@ class ClaimWriter:
 
     def _claim(self, aspect: Aspect, text: str, lang: str, by: str, group_size: int) -> Claim:
         quote = _quote(aspect, self.language)
-        evidence = aspect.members[:EVIDENCE]
+        evidence = evidence_with(aspect.members, quote)
         return Claim(text=text, aspect_id=aspect.id, evidence_ids=evidence,
                      support_count=aspect.support,
                      prevalence=round(aspect.support / max(group_size, 1), 4),
                      users=aspect.users, quote=quote, other_quotes=other_quotes(aspect, quote),
                      languages=dict(aspect.languages), language=lang, written_by=by)
+
+
+def evidence_with(members: list[str], quote: Quote | None) -> list[str]:
+    """The evidence ids a claim shows: its quote's text first, then the most typical members."""
+    first = [quote.doc_id] if quote is not None else []
+    return (first + [m for m in members if m not in first])[:EVIDENCE]
 
 
 def _quote(aspect: Aspect, language: str) -> Quote | None:

@@ -17,7 +17,7 @@ from agent.aspects.model import CLAIM_FACETS, Aspect
 from agent.prompts import Prompt
 from vectorstore.segment.artifact import Level, SegmentationRun
 
-from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, placer, share_words
+from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, placer, share_words
 from .evidence import content_terms, quote_from
 from .group import GroupData
 from .names import check_name, fallback_name, plural, role_of, role_phrase, write_name
@@ -137,7 +137,8 @@ class PersonaWriter:
             quote = Quote(text=example.text, doc_id=example.record_id, lang=example.lang) \
                 if example else None
             claims.append(Claim(text=text, aspect_id=a.id, role=mine,
-                                evidence_ids=sorted(holders)[:5], support_count=len(holders),
+                                evidence_ids=evidence_with(sorted(holders), quote),
+                                support_count=len(holders),
                                 prevalence=round(share, 4), users=a.users, quote=quote,
                                 language=language, written_by="code"))
         role = role_of([t for t, _ in stated], [lang for _, lang in stated])
