@@ -163,9 +163,12 @@ class CommittedLabels:
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
             except (ValueError, UnicodeDecodeError):
-                data = {}  # damaged: no label counts (reading the segmentation says so)
-            tags = data.get("label_tags", []) if isinstance(data, dict) else []
-            self._view = None if tags is None else LabelView(frozenset(tags))
+                data = None  # damaged: no label counts (reading the segmentation says so)
+            if not isinstance(data, dict):
+                self._view = LabelView(frozenset())
+            else:   # no label_tags (or null): written before labels were tagged
+                tags = data.get("label_tags")
+                self._view = None if tags is None else LabelView(frozenset(tags))
             self._key = key
         return self._view
 

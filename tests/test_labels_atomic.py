@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
+from vectorstore.labels import LabelView
 
 N_TEXTS = 3000
 WORDS = {
@@ -210,3 +211,23 @@ def test_filtered_reads_see_the_committed_labels_only(tmp_path):
     assert all("prev_segment_id" not in m for m in store.get()["metadatas"])
     raw = store.get(raw=True)["metadatas"]
     assert {m["parent_id"] for m in raw if m["n"] < 5} == {"g1"}  # what was written
+
+
+def test_a_workspace_segmented_before_labels_were_tagged_keeps_its_labels(tmp_path):
+    """A segments.json without ``label_tags`` (written by an earlier version): every stored
+    label counts, so an upgraded workspace's search, ask and generate still see its groups;
+    a damaged or missing file: none does."""
+    from agent.artifacts import CommittedLabels
+
+    path = tmp_path / "segments.json"
+    labels = CommittedLabels(path)
+    assert labels() == LabelView(frozenset())            # no segmentation yet
+    path.write_text(json.dumps({"run_id": "old", "segments": [], "groups": []}))
+    assert labels() is None                               # every stored label counts
+    meta = {"segment_id": "s1", "parent_id": "g1", "text_hash": "x"}
+    view = labels()
+    assert (meta if view is None else view.resolve(meta))["parent_id"] == "g1"
+    path.write_text(json.dumps({"run_id": "new", "label_tags": ["t1"]}) + " ")
+    assert labels() == LabelView(frozenset({"t1"}))
+    path.write_text("{damaged")
+    assert labels() == LabelView(frozenset())
