@@ -5,7 +5,7 @@
 Grid over neighbours k, resolution and edge weighting; prints ARI / NMI against the intent
 labels (fine level) and the number of segments. The defaults in
 ``vectorstore/segment/methods.py`` are the best mean of ARI and NMI here; the figures
-reported in the README come from other data (the test split and the Chinese reviews) via
+reported in docs/segments.md come from other data (the test split and the Chinese reviews) via
 ``benchmarks/segment_quality.py``.
 """
 

@@ -238,7 +238,7 @@ SERVER_KEEPS = ("the Chroma server at {url} still holds the erased texts in its 
                 "pages of its chroma.sqlite3 and as tombstoned vectors in its HNSW files; to "
                 "purge them, stop the server and run `chroma vacuum --path DATA_DIR --force` on "
                 "its data directory")
-#: What even a purged embedded store keeps (said in the README and by ``forget``).
+#: What even a purged embedded store keeps (said in docs/reliability.md and by ``forget``).
 EMBEDDED_KEEPS = ("the vectors of erased records stay in the HNSW files (data_level0.bin) as "
                   "tombstoned slots, without text or ids, until Chroma reuses them")
 

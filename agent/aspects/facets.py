@@ -3,7 +3,7 @@
 A multinomial logistic model over three kinds of evidence: the cue phrases of each facet
 (``cues.py``, per language), negation, and the sentence's embedding (what labelled
 sentences of each facet look like to the encoder). It is fitted on the labelled train split
-by ``benchmarks/calibrate_aspects.py`` and stored in ``calibration.json`` per embedder; for an
+by ``benchmarks/aspects.py --calibrate`` and stored in ``calibration.json`` per embedder; for an
 embedder it was never fitted for, the cue-and-negation part alone is used. An aspect's facet
 is decided from all its members together (mean probability), not from one sentence.
 """
@@ -77,7 +77,7 @@ def facet_model(embedder: str) -> FacetModel:
         entry = table.get("cues-only", {}).get("facets")
         if entry is None:
             raise RuntimeError(f"{CALIBRATION} has no facet model; run "
-                               "benchmarks/calibrate_aspects.py")
+                               "benchmarks/aspects.py --calibrate")
         log.warning("no facet model for %s; using cue phrases and negation only", embedder)
     return FacetModel(np.asarray(entry["coef"]), np.asarray(entry["intercept"]),
                       entry["uses_embeddings"], tuple(entry["classes"]))

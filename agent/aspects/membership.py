@@ -8,7 +8,7 @@ train split this raised the AUC of "same aspect" from 0.82 to 0.90 across domain
 sentence belongs to the aspect whose centre it is most similar to, when that similarity
 reaches the threshold calibrated for its language and embedder, and when no other aspect is
 nearly as close (``margin``). The
-thresholds are fitted on the labelled train split (``benchmarks/calibrate_aspects.py``) and
+thresholds are fitted on the labelled train split (``benchmarks/aspects.py --calibrate``) and
 stored in ``calibration.json``; an embedder that was never calibrated gets the multilingual
 encoder's values and says so.
 """

@@ -22,7 +22,7 @@ from .knn import EXACT_LIMIT, knn
 from .outliers import compact, default_min_size, merge_indistinct, merge_small
 from .types import UNASSIGNED, Segmentation
 
-# Chosen on banking77's train split (benchmarks/segment_tune.py); see README "Segmentation".
+# Chosen on banking77's train split (benchmarks/segment_tune.py); see docs/segments.md.
 DEFAULT_K = 15
 DEFAULT_RESOLUTION = 4.0      # Leiden resolution for a corpus of REFERENCE_SIZE texts
 DEFAULT_WEIGHTING = "squared"
