@@ -6,9 +6,11 @@ writer turns them into a persona (one claim per aspect). A persona is stored wit
 of its inputs (the group's texts, prompt versions, model, embedder, aspect settings and
 options); a persona whose inputs are unchanged is kept as it is, so a rerun makes no LLM
 calls for it — and does not even start the model server. Groups run concurrently
-(``concurrency``); one failing group is reported, never a failed run —
-except an unreachable or silent model (``ModelUnavailable``), which stops the run before
-anything is written, so a good persona is never replaced by a degraded one.
+(``concurrency``); one failing group is reported, never a failed run. An unreachable or
+silent model (``ModelUnavailable``) is not waited for again: each group keeps its good
+persona as it is (``stale`` when its inputs changed) and a group without one gets a persona
+from the evidence alone, marked degraded — a good persona is never replaced by a worse one
+(``GenerateResult.outage`` says why; the generate stage then exits 1).
 """
 
 from __future__ import annotations
