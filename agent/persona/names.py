@@ -127,6 +127,9 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         return "名字请用中文。"
     if re.search(r"[.!。！]$", n) or (words and words[0] in ("they", "these", "those")):
         return "give a name, not a sentence."
+    stems = [w[:4] for w in words if len(w) >= 4]
+    if len(stems) != len(set(stems)):   # "Games Gamers", "Students and students"
+        return "say each thing once: no word twice."
     if any(w in _BANNED for w in words) or any(b in n.lower() for b in _BANNED):
         return "describe the customers, not the assistant, the group or a persona."
     if not zh:
