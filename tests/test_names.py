@@ -30,3 +30,10 @@ def test_the_fallback_names_the_role_in_the_plural():
     assert plural("mum of two") == "Mums of two"
     assert fallback_name("student", None, "en") == "Students"
     assert fallback_name(None, None, "zh") == "用户"
+
+
+def test_the_summary_names_the_role_with_its_article():
+    from agent.persona.summary import summary
+
+    text = summary(106, 19, "small shop owner", 0.17, [], "en")
+    assert text == "106 texts from 19 users; about one in six describe themselves as a small shop owner."

@@ -68,6 +68,13 @@ def role_of(who_texts: list[str], lang_of: list[str], least: int = 2) -> str | N
     return role if n >= least else None
 
 
+def with_article(role: str) -> str:
+    """ "nurse" → "a nurse", "office worker" → "an office worker", "parents" → "parents"."""
+    if role.endswith("s") and not role.endswith("ss"):
+        return role
+    return ("an " if role[:1] in "aeiou" else "a ") + role
+
+
 def plural(role: str) -> str:
     """ "office worker" → "Office workers", "mum of two" → "Mums of two"."""
     words = role.split()

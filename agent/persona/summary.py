@@ -15,6 +15,7 @@ from agent.aspects.model import Aspect
 from .claims import share_words
 from .evidence import content_terms
 from .llm_io import TaglineOut, statements_block, tidy
+from .names import with_article
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _VERB = {"pain_point": ("complain about", "抱怨"), "goal": ("ask for", "希望有"),
@@ -34,7 +35,7 @@ def summary(size: int, users: int, role_text: str | None, role_share: float,
     if role_text:
         who = share_words(role_share, language)
         first += (f"；{who}自称{role_text}。" if zh else
-                  f"; {who} describe themselves as {role_text}.")
+                  f"; {who} describe themselves as {with_article(role_text)}.")
     else:
         first += "。" if zh else "."
     parts = []

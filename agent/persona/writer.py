@@ -20,7 +20,7 @@ from vectorstore.segment.artifact import Level, SegmentationRun
 from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, placer, share_words
 from .evidence import content_terms, quote_from
 from .group import GroupData
-from .names import check_name, fallback_name, plural, role_of, role_phrase, write_name
+from .names import check_name, fallback_name, plural, role_of, role_phrase, with_article, write_name
 from .schema import Claim, Differentiator, Quote, SubSegment
 from .summary import summary, write_tagline
 
@@ -132,7 +132,7 @@ class PersonaWriter:
             share = len(holders) / max(size, 1)
             words = share_words(share, language)
             text = (f"{words}自称{mine}。" if language == "zh" else
-                    f"{words[:1].upper()}{words[1:]} of them describe themselves as {_a(mine)}.")
+                    f"{words[:1].upper()}{words[1:]} of them describe themselves as {with_article(mine)}.")
             example = next((u for u, r in zip(units, roles, strict=True) if r == mine), None)
             quote = Quote(text=example.text, doc_id=example.record_id, lang=example.lang) \
                 if example else None
@@ -143,13 +143,6 @@ class PersonaWriter:
                                 language=language, written_by="code"))
         role = role_of([t for t, _ in stated], [lang for _, lang in stated])
         return role, claims
-
-
-def _a(role: str) -> str:
-    """ "nurse" → "a nurse", "office worker" → "an office worker", "parents" → "parents"."""
-    if role.endswith("s") and not role.endswith("ss"):
-        return role
-    return ("an " if role[:1] in "aeiou" else "a ") + role
 
 
 def choose(aspects: list[Aspect], min_support: int) -> list[Aspect]:
