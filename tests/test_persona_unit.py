@@ -191,6 +191,20 @@ def test_garbage_answers_are_never_kept(tmp_path, embedder):
         check_grounded(p, store, tmp_path)
 
 
+def test_a_model_whose_claims_keep_failing_is_not_asked_for_the_rest(tmp_path, embedder):
+    from agent.persona.claims import GIVE_UP
+
+    store, segments = make_world(tmp_path, embedder)
+    model = ScriptedChatModel.of(fn=lambda prompt: json.dumps(
+        {"claim": "They {TBD}.", "name": "Jordan, 13 years old", "tagline": "{x}"}))
+    gen, _ = generator(tmp_path, store, embedder, segments, model)
+    gen.run()
+    for p in personas(tmp_path):
+        # GIVE_UP aspects in a row, each asked twice (a retry), then the name and tagline
+        assert p.provenance.token_usage.llm_calls <= 2 * GIVE_UP + 2 * 2, p.subject_id
+        assert len(p.claims()) > GIVE_UP   # the other aspects still get (code-written) claims
+
+
 def test_the_model_is_never_asked_more_than_the_budget(tmp_path, embedder):
     store, segments = make_world(tmp_path, embedder)
     model = ScriptedChatModel.of(fn=lambda _: "not json at all")

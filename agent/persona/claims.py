@@ -29,6 +29,10 @@ from .schema import Claim, Quote
 COPY = 0.6           # word overlap (Jaccard) with one member sentence that makes a copy
 MIN_WORDS = 0.5      # share of a claim's content words found in same-language members
 EVIDENCE = 5
+#: a model whose sentences failed this many aspects in a row is not asked for the rest of
+#: the persona: each further call is most likely wasted (the 135M default model passes about
+#: one in sixteen), while a model that writes checked sentences is never stopped by it
+GIVE_UP = 3
 _QUESTION = re.compile(r"[?？]|^(?:who|what|why|how|which|when|where|do|does|did|is|are|can)\b"
                        r"|^(?:谁|什么|为什么|怎么|哪)", re.IGNORECASE)
 _MARKUP = re.compile(r"[<>{}\[\]]|\{\{|\}\}|</?\w+>")
@@ -154,6 +158,7 @@ class ClaimWriter:
         self.language = language
         self.fit = fit
         self.accepted: list[str] = []
+        self.failed_in_row = 0
 
     def claim(self, aspect: Aspect, index: int, group_size: int, proposal: str | None = None,
               reserve: int = 0) -> Claim:
@@ -161,9 +166,10 @@ class ClaimWriter:
         if proposal and check(tidy(proposal), aspect, index, self.ctx, self.language,
                               self.accepted) is None:
             text, by = tidy(proposal), "model"
-        if text is None and self.llm is not None:
+        if text is None and self.llm is not None and self.failed_in_row < GIVE_UP:
             text = self._ask(aspect, index, reserve)
             by = "model" if text else "code"
+            self.failed_in_row = 0 if text else self.failed_in_row + 1
         if text is None:
             text, lang = fallback_text(aspect, self.language)
         self.accepted.append(text)
