@@ -45,9 +45,13 @@ def run_domain(domain: str, tmp: Path) -> dict:
         row = json.loads(line)
         group_of[row["id"]] = row["group"]
     with (PLANTED / f"{domain}.csv").open(encoding="utf-8") as f:
-        header = next(csv.reader(f))
-    # the planted row id rides along as metadata (duplicates are stored once, under the first)
-    meta = ",".join(c for c in header if c not in ("text", "user_id", "group"))
+        rows = list(csv.DictReader(f))
+    header = list(rows[0])
+    # a stored text is matched to its planted row by its words (duplicates: the first row)
+    row_by_text: dict[str, str] = {}
+    for r in rows:
+        row_by_text.setdefault(" ".join(r["text"].split()), r["id"])
+    meta = ",".join(c for c in header if c not in ("id", "text", "user_id", "group"))
     project = build_project(load_settings(tmp / domain))
     ingest = project.ingest([PLANTED / f"{domain}.csv"], project.ingest_options(
         text_col="text", user_col="user_id", meta_cols=meta))
@@ -56,7 +60,7 @@ def run_domain(domain: str, tmp: Path) -> dict:
     store = project.providers.store()
     got = store.get(include=["documents", "metadatas"])
     docs = dict(zip(got["ids"], got["documents"], strict=True))
-    row_of = {i: (m or {}).get("id") for i, m in zip(got["ids"], got["metadatas"], strict=True)}
+    row_of = {i: row_by_text.get(" ".join(d.split())) for i, d in docs.items()}
     out = {"domain": domain, "records": ingest.records, "personas": 0, "named": 0,
            "role_stated": 0, "garbage": 0, "claims": 0, "copies": 0, "model": 0,
            "model_total": 0, "rows": []}

@@ -37,3 +37,37 @@ def test_the_summary_names_the_role_with_its_article():
 
     text = summary(106, 19, "small shop owner", 0.17, [], "en")
     assert text == "106 texts from 19 users; about one in six describe themselves as a small shop owner."
+
+
+@pytest.mark.parametrize("name,role,ok", [
+    ("大一新生", None, True), ("狗主人", None, True), ("被路由器困扰的用户", None, True),
+    ("郑洪宁", None, False),        # a person's name
+    ("那些人", None, False),        # "those people"
+    ("养狗多年", None, False),      # a phrase about them, not who they are
+    ("退休的公交司机们", "公交司机", True),
+])
+def test_a_chinese_name_names_a_kind_of_people(name, role, ok):
+    assert (check_name(name, role, [], "zh", set()) is None) == ok
+
+
+def test_names_never_mix_scripts():
+    from agent.aspects.model import Aspect
+
+    top = Aspect(id="g1.a1", facet="pain_point", label="下线", labels={"zh": "下线"},
+                 members=["r1"], support=3, prevalence=0.3)
+    assert check_name("Cinephiles frustrated by 下线", "cinephile", [], "en", {"cinephiles"})
+    assert fallback_name("程序员", top, "en") == "Customers"   # no zh role or label in English
+    assert fallback_name("程序员", top, "zh") == "被下线困扰的程序员"
+
+
+@pytest.mark.parametrize("text,chunks", [
+    ("During intervals the heart rate stops", ["heart rate"]),
+    ("the sleep report broke after the update", ["sleep report", "update"]),
+    ("I had to cancel a booking made for two nights", ["two nights"]),
+    ("I'd like to see what my teenager buys", ["teenager"]),
+    ("the ad-free tier because of ads", ["ad-free tier", "ads"]),
+])
+def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
+    from agent.aspects.phrases import english_chunks
+
+    assert english_chunks(text) == chunks

@@ -26,21 +26,35 @@ almost always never often sometimes usually again already yet now here there whe
 how what which who whom whose all both each few more most other some such own same
 very much many lot lots thing things stuff way ones one please thanks hi hello ok yes""".split())
 _VERBISH = re.compile(r"^(?:\w+ing|\w+ed)$")
-_VERBS = frozenset("""need want wish like love hate use make take give keep find try know
-think feel see pay buy order look come go tell ask work start stop let put help add show wait
-say open check get gets got become becomes seems seem""".split())
+# A chunk ends before a preposition, conjunction or adverb ("during intervals", "a tablet
+# before", "the ad-free tier because") and before a verb, with its -s form and irregular
+# past ("what my teenager buys", "the booking made"). Kept by hand: no English part-of-speech
+# tagger is installed, and these closed word classes are short lists.
+_FUNCTION = frozenset("""during between before after because while since until till through
+across around under over above below near beside behind beyond despite without within
+toward towards upon onto via like unlike except instead whether though although unless
+once twice right least ago later away back off out up down yet again soon else whenever
+however therefore instead otherwise""".split())
+_BASE_VERBS = """need want wish like love hate use make take give keep find try know think
+feel see pay buy order look come go tell ask work start stop let put help add show wait say
+open check get become seem spend send set lose forget leave break freeze run sell bring
+hold fall cost crash load sync""".split()
+_VERBS = frozenset(_BASE_VERBS) | {v + ("es" if v.endswith(("s", "sh", "ch", "o")) else "s")
+                                   for v in _BASE_VERBS} | frozenset("""made took gave kept
+found tried knew thought felt saw paid bought came went told asked put said got became
+seemed spent sent lost forgot left broke froze ran sold brought held fell did done""".split())
 
 
 def english_chunks(text: str) -> list[str]:
     words = _WORD.findall(text.lower())
     out: list[str] = []
     for i, w in enumerate(words):
-        if not (w in _OPENERS or i == 0):
+        if not (w in _OPENERS or i == 0) or w == "to":   # "to" opens a verb ("to cancel")
             continue
         chunk: list[str] = []
         for nxt in words[i + 1 if w in _OPENERS else i: i + 5]:
             if (not nxt[:1].isalpha() or nxt in _STOP or nxt in _OPENERS or nxt in _VERBS
-                    or "'" in nxt or (_VERBISH.match(nxt) and chunk)):
+                    or nxt in _FUNCTION or "'" in nxt or (_VERBISH.match(nxt) and chunk)):
                 break
             chunk.append(nxt)
             if len(chunk) == 3:

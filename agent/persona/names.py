@@ -75,8 +75,17 @@ def with_article(role: str) -> str:
     return ("an " if role[:1] in "aeiou" else "a ") + role
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+#: a Chinese name names people: the role, or a word for people ("者", "族", "家长", "用户" …)
+_ZH_PEOPLE = re.compile(r"[者族党员生人户客友迷民师手长妈爸们]")
+_ZH_NOT_NAMES = re.compile(r"^(?:那些|这些|他们|她们|我们|大家|有人)")
+
+
 def plural(role: str) -> str:
-    """ "office worker" → "Office workers", "mum of two" → "Mums of two"."""
+    """ "office worker" → "Office workers", "mum of two" → "Mums of two"; a Chinese role
+    stays as it is."""
+    if _CJK.search(role):
+        return role
     words = role.split()
     head = words.index("of") - 1 if "of" in words and words.index("of") > 0 else len(words) - 1
     w = words[head]
@@ -97,16 +106,20 @@ _CONNECT = {
     "pain_point": ("{r} frustrated by {k}", "被{k}困扰的{r}"),
     "goal": ("{r} who want {k}", "想要{k}的{r}"),
     "motivation": ("{r} who value {k}", "看重{k}的{r}"),
-    "behaviour": ("{r}: {k}", "{r}：{k}"),
+    "behaviour": ("{r} who mention {k}", "关注{k}的{r}"),
 }
 
 
 def fallback_name(role: str | None, top: Aspect | None, language: str) -> str:
     zh = language == "zh"
+    if role and bool(_CJK.search(role)) != zh:
+        role = None   # a role stated in the other language would mix scripts in one name
     who = (role if zh else plural(role)) if role else ("用户" if zh else "Customers")
     if top is None:
         return who
-    key = top.labels.get(language) or top.labels.get(top.main_language) or top.label
+    key = top.labels.get(language)   # a key phrase in another language would mix scripts
+    if not key:
+        return who
     en, cn = _CONNECT.get(top.facet, _CONNECT["behaviour"])
     name = (cn if zh else en).format(r=who, k=key)
     return name[:60]
@@ -132,6 +145,10 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
     if zh and (re.search(r"[A-Za-z]{2,}", n) or sum("\u4e00" <= ch <= "\u9fff" for ch in n)
                < 0.8 * len(re.sub(r"[\s：:·]", "", n))):
         return "名字请用中文。"
+    if zh and (_ZH_NOT_NAMES.match(n) or not ((role and role in n) or _ZH_PEOPLE.search(n))):
+        return "名字要说明是哪类用户（例如“……的家长”“……的上班族”），不要用人名。"
+    if not zh and _CJK.search(n):
+        return "write the name in English."
     if re.search(r"[.!。！]$", n) or (words and words[0] in ("they", "these", "those")):
         return "give a name, not a sentence."
     stems = [w[:4] for w in words if len(w) >= 4]
