@@ -71,3 +71,12 @@ def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
     from agent.aspects.phrases import english_chunks
 
     assert english_chunks(text) == chunks
+
+
+def test_a_name_from_the_texts_proper_nouns_is_refused():
+    texts = ["Thanks to Amber at the desk, A-ZerBoss helped too.", "Amber was great.",
+             "Parents love the pool.", "The parents here travel a lot."]
+    grounded = {"amber", "a-zerboss", "parents", "pool", "travellers"}
+    assert "list" in check_name("Amber, A-ZerBoss", None, texts, "en", grounded)
+    assert "Amber" in check_name("Amber fans", None, texts, "en", grounded)
+    assert check_name("Parents who love pools", "parent", texts, "en", grounded) is None

@@ -157,9 +157,14 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
     if any(w in _BANNED for w in words) or any(b in n.lower() for b in _BANNED):
         return "describe the customers, not the assistant, the group or a persona."
     if not zh:
-        for w in re.findall(r"\b[A-Z][a-z]+\b", n)[1:]:
+        if "," in n:
+            return "give one name, not a list."
+        for w in re.findall(r"\b[A-Z][A-Za-z]+\b", n)[1:]:
             if w.lower() not in grounded:
                 return f"do not use a person's name or a word the texts do not contain ({w})."
+        for w in re.findall(r"\b[A-Z][A-Za-z]+\b", n):
+            if _proper_noun(w, texts):
+                return f"do not use a person's or a place's name ({w})."
     low = n.lower()
     if (len(words) >= 2 or zh) and any(low in t.lower() for t in texts) and low != (role or ""):
         return "say who they are in your own words; do not cut a phrase out of one comment."
@@ -168,6 +173,20 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         if (zh and role not in n) or (not zh and head.rstrip("s") not in low):
             return f"say who they are: include '{plural(role) if not zh else role}'."
     return None
+
+
+def _proper_noun(word: str, texts: list[str]) -> bool:
+    """Whether the texts write ``word`` only capitalised, and at least once inside a sentence
+    (a person's or a place's name: "Amber", "Brightwater"), never in lower case."""
+    low = word.lower()
+    inside = re.compile(rf"(?<![.!?]\s)(?<!^)\b{re.escape(word)}\b")
+    seen_inside = False
+    for t in texts:
+        if re.search(rf"\b{re.escape(low)}\b", t):
+            return False
+        if inside.search(t.strip()):
+            seen_inside = True
+    return seen_inside
 
 
 def write_name(llm, prompts: dict, usage, remaining: int, role: str | None,
