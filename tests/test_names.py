@@ -57,7 +57,7 @@ def test_names_never_mix_scripts():
                  members=["r1"], support=3, prevalence=0.3)
     assert check_name("Cinephiles frustrated by 下线", "cinephile", [], "en", {"cinephiles"})
     assert fallback_name("程序员", top, "en") == "Customers"   # no zh role or label in English
-    assert fallback_name("程序员", top, "zh") == "被下线困扰的程序员"
+    assert fallback_name("程序员", top, "zh") == "关注下线的程序员"
 
 
 @pytest.mark.parametrize("text,chunks", [
@@ -80,3 +80,16 @@ def test_a_name_from_the_texts_proper_nouns_is_refused():
     assert "list" in check_name("Amber, A-ZerBoss", None, texts, "en", grounded)
     assert "Amber" in check_name("Amber fans", None, texts, "en", grounded)
     assert check_name("Parents who love pools", "parent", texts, "en", grounded) is None
+
+
+def test_the_fallback_says_only_that_they_mention_a_key_phrase():
+    from agent.aspects.model import Aspect
+
+    def top(label, facet="goal"):
+        return Aspect(id="g1.a1", facet=facet, label=label, labels={"en": label},
+                      members=["r1"], support=3, prevalence=0.3)
+
+    assert fallback_name("parent", top("teenager"), "en") == "Parents"  # not "who want teenager"
+    assert fallback_name("traveller", top("exchange rate markup", "pain_point"), "en") == \
+        "Travellers who mention exchange rate markup"
+    assert fallback_name(None, top("dark mode"), "en") == "Customers who mention dark mode"

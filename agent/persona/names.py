@@ -102,12 +102,6 @@ def plural(role: str) -> str:
     return out[:1].upper() + out[1:]
 
 
-_CONNECT = {
-    "pain_point": ("{r} frustrated by {k}", "被{k}困扰的{r}"),
-    "goal": ("{r} who want {k}", "想要{k}的{r}"),
-    "motivation": ("{r} who value {k}", "看重{k}的{r}"),
-    "behaviour": ("{r} who mention {k}", "关注{k}的{r}"),
-}
 
 
 def fallback_name(role: str | None, top: Aspect | None, language: str) -> str:
@@ -118,10 +112,13 @@ def fallback_name(role: str | None, top: Aspect | None, language: str) -> str:
     if top is None:
         return who
     key = top.labels.get(language)   # a key phrase in another language would mix scripts
-    if not key:
+    # A key phrase is a noun picked out of the members' sentences: "teenager" from "what my
+    # teenager buys". Joined with "who want" it can say what nobody said, so the name only
+    # says the members mention it — and a stated role is named with a phrase of two or
+    # more words only ("dark mode", "exchange rate markup"), else on its own.
+    if not key or (role and not zh and len(key.split()) < 2):
         return who
-    en, cn = _CONNECT.get(top.facet, _CONNECT["behaviour"])
-    name = (cn if zh else en).format(r=who, k=key)
+    name = f"关注{key}的{who}" if zh else f"{who} who mention {key}"
     return name[:60]
 
 
