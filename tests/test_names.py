@@ -90,6 +90,7 @@ def test_the_fallback_says_only_that_they_mention_a_key_phrase():
                       members=["r1"], support=3, prevalence=0.3)
 
     assert fallback_name("parent", top("teenager"), "en") == "Parents"  # not "who want teenager"
+    assert check_name("Parents", "parent", [], "en", set()) is None   # the role alone stands
     assert fallback_name("traveller", top("exchange rate markup", "pain_point"), "en") == \
         "Travellers who mention exchange rate markup"
     assert fallback_name(None, top("dark mode"), "en") == "Customers who mention dark mode"

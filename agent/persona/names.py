@@ -135,7 +135,8 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         return "do not use ages or numbers in the name."
     zh = language == "zh"
     words = re.findall(r"[^\W\d_][\w'-]*", n.lower()) if not zh else []
-    if not zh and not 2 <= len(words) <= 6:
+    role_alone = bool(role) and n.lower() == plural(role).lower()   # "Parents", "Students"
+    if not zh and not 2 <= len(words) <= 6 and not (role_alone and len(words) == 1):
         return "use two to five words."
     if zh and not 2 <= len(re.sub(r"\s", "", n)) <= 16:
         return "名字用二到十六个字。"
