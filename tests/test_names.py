@@ -94,3 +94,23 @@ def test_the_fallback_says_only_that_they_mention_a_key_phrase():
     assert fallback_name("traveller", top("exchange rate markup", "pain_point"), "en") == \
         "Travellers who mention exchange rate markup"
     assert fallback_name(None, top("dark mode"), "en") == "Customers who mention dark mode"
+
+
+def test_articles_follow_the_sound():
+    from agent.persona.names import with_article
+
+    assert [with_article(r) for r in ("uni student", "office worker", "hour-long commuter",
+                                      "nurse", "parents")] == [
+        "a uni student", "an office worker", "an hour-long commuter", "a nurse", "parents"]
+
+
+def test_the_summary_keeps_to_one_language():
+    from agent.aspects.model import Aspect
+    from agent.persona.summary import summary
+
+    def aspect(label, lang):
+        return Aspect(id=f"g1.{label}", facet="goal", label=label, labels={lang: label},
+                      members=["r1"], support=3, prevalence=0.2)
+
+    text = summary(50, 9, None, 0.0, [aspect("family plan", "en"), aspect("分摊学费", "zh")], "en")
+    assert "family plan" in text and "分摊" not in text

@@ -167,6 +167,7 @@ def test_a_careful_model_writes_checked_claims_one_per_aspect(tmp_path, embedder
 GARBAGE = [
     "Why is the fee so high??", "They {user} pay [REDACTED] fees", "Contact me at a@b.com",
     "Mr Jenkins pays 45 dollars.", "student discount please, the monthly fee is too expensive",
+    "They find the monthly fee too expensive. They should get a student discount.",
 ]
 
 

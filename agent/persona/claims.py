@@ -66,6 +66,8 @@ def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: st
         return "write one full sentence."
     if len(t) > 200:
         return "the sentence is too long; keep it under 25 words."
+    if re.search(r"[.!?。！？]\s*\S", t.rstrip(".!?。！？ ")):
+        return "write one sentence, not two." if language != "zh" else "只写一句话。"
     if _MARKUP.search(t) or _PLACEHOLDER.search(t):
         return "do not write brackets, markup or placeholders."
     if _URL.search(t) or redact(t).counts:

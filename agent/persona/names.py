@@ -72,7 +72,10 @@ def with_article(role: str) -> str:
     """ "nurse" → "a nurse", "office worker" → "an office worker", "parents" → "parents"."""
     if role.endswith("s") and not role.endswith("ss"):
         return role
-    return ("an " if role[:1] in "aeiou" else "a ") + role
+    low = role.lower()
+    vowel_sound = ((low[:1] in "aeiou" and not low.startswith(("uni", "use", "usu", "eu", "one")))
+                   or low.startswith(("hour", "honest", "heir")))
+    return ("an " if vowel_sound else "a ") + role
 
 
 _CJK = re.compile(r"[\u3400-\u9fff]")

@@ -39,7 +39,9 @@ def summary(size: int, users: int, role_text: str | None, role_share: float,
     else:
         first += "。" if zh else "."
     parts = []
-    for a in aspects[:3]:
+    # an aspect without a key phrase in the persona's language is left out: one language
+    # per sentence
+    for a in [a for a in aspects if a.labels.get(language)][:3]:
         en, cn = _VERB.get(a.facet, _VERB["behaviour"])
         share = f"{round(100 * a.prevalence)}%"
         parts.append(f"{share}{cn}{_key(a, language)}" if zh else

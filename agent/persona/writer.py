@@ -116,9 +116,13 @@ class PersonaWriter:
 
     def _who(self, aspects: list[Aspect], found: Discovered, language: str, size: int
              ) -> tuple[str | None, list[Claim]]:
-        """The group's role and its who-claims: per who-aspect, the role its members state
-        (an aspect whose members state none is no who-claim)."""
-        claims: list[Claim] = []
+        """The group's role and its who-claims: per role its who-aspects' members state (an
+        aspect whose members state none is no who-claim; two aspects of one role, one claim),
+        at most two."""
+        holders: dict[str, set[str]] = {}
+        example: dict[str, object] = {}
+        users: dict[str, int] = {}
+        first_aspect: dict[str, str] = {}
         stated: list[tuple[str, str]] = []
         for a, units in zip(aspects, found.sentences, strict=True):
             if a.facet != "who" or a.support < self.min_support:
@@ -126,21 +130,28 @@ class PersonaWriter:
             roles = [role_phrase(u.text, u.lang) for u in units]
             stated += [(u.text, u.lang) for u in units]
             mine = role_of([u.text for u in units], [u.lang for u in units], least=1)
-            if mine is None or len(claims) == 2:
+            if mine is None or (mine not in holders and len(holders) == 2):
                 continue
-            holders = {u.record_id for u, r in zip(units, roles, strict=True) if r == mine}
-            share = len(holders) / max(size, 1)
+            holders.setdefault(mine, set()).update(
+                u.record_id for u, r in zip(units, roles, strict=True) if r == mine)
+            example.setdefault(mine, next((u for u, r in zip(units, roles, strict=True)
+                                           if r == mine), None))
+            users[mine] = max(users.get(mine, 0), a.users)
+            first_aspect.setdefault(mine, a.id)
+        claims: list[Claim] = []
+        for mine, ids in sorted(holders.items(), key=lambda kv: -len(kv[1])):
+            share = len(ids) / max(size, 1)
             words = share_words(share, language)
             text = (f"{words}自称{mine}。" if language == "zh" else
-                    f"{words[:1].upper()}{words[1:]} of them describe themselves as {with_article(mine)}.")
-            example = next((u for u, r in zip(units, roles, strict=True) if r == mine), None)
-            quote = Quote(text=example.text, doc_id=example.record_id, lang=example.lang) \
-                if example else None
-            claims.append(Claim(text=text, aspect_id=a.id, role=mine,
-                                evidence_ids=evidence_with(sorted(holders), quote),
-                                support_count=len(holders),
-                                prevalence=round(share, 4), users=a.users, quote=quote,
-                                language=language, written_by="code"))
+                    f"{words[:1].upper()}{words[1:]} of them describe themselves as "
+                    f"{with_article(mine)}.")
+            u = example[mine]
+            quote = Quote(text=u.text, doc_id=u.record_id, lang=u.lang) if u else None
+            claims.append(Claim(text=text, aspect_id=first_aspect[mine], role=mine,
+                                evidence_ids=evidence_with(sorted(ids), quote),
+                                support_count=len(ids), prevalence=round(share, 4),
+                                users=users[mine], quote=quote, language=language,
+                                written_by="code"))
         role = role_of([t for t, _ in stated], [lang for _, lang in stated])
         return role, claims
 
