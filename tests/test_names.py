@@ -114,3 +114,13 @@ def test_the_summary_keeps_to_one_language():
 
     text = summary(50, 9, None, 0.0, [aspect("family plan", "en"), aspect("分摊学费", "zh")], "en")
     assert "family plan" in text and "分摊" not in text
+
+
+def test_differences_to_nearby_groups_keep_to_the_persona_language():
+    from types import SimpleNamespace
+
+    from agent.persona.writer import differentiators
+
+    group = SimpleNamespace(info=SimpleNamespace(keywords=["按钮", "孙子", "age", "buttons"]))
+    d = differentiators(group, [("g3", ["孩子", "money", "school"], 0.5)], "en")[0]
+    assert d.distinctive_keywords == ["age", "buttons"] and "孩子" not in d.text

@@ -10,6 +10,7 @@ wrote. The summary, quotes, sub-segments and differentiators are code.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from agent.aspects.discover import Discovered
@@ -30,6 +31,7 @@ PER_FACET = 3
 FACET_FIELDS = {"goal": "goals", "pain_point": "pain_points", "behaviour": "behaviours",
                 "motivation": "motivations"}
 MAX_QUOTES = 5
+_HAN = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass
@@ -241,11 +243,16 @@ def sub_segments(group: GroupData, segments: SegmentationRun) -> list[SubSegment
 def differentiators(group: GroupData, peers: list[tuple[str, list[str], float]],
                     language: str) -> list[Differentiator]:
     """What sets the group apart from its nearest groups, from distinctive keywords."""
+    def in_language(words: list[str]) -> list[str]:
+        """The keywords in the persona's script (all of them when none is)."""
+        kept = [w for w in words if bool(_HAN.search(w)) == (language == "zh")]
+        return kept or words
+
     mine = list(group.info.keywords)
     out = []
     for other_id, other_kw, _sim in peers[:2]:
-        distinct = [k for k in mine if k not in other_kw][:4]
-        theirs = [k for k in other_kw if k not in mine][:3]
+        distinct = in_language([k for k in mine if k not in other_kw])[:4]
+        theirs = in_language([k for k in other_kw if k not in mine])[:3]
         if not distinct:
             continue
         if language == "zh":
