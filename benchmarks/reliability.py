@@ -46,6 +46,14 @@ SUITES = {
                      "with one good persona and one group without any"),
     "duplicates": ("tests/test_duplicates.py", "the same rows in two sources, old duplicate "
                    "lists converted, metadata size bounded"),
+    "atomic labels": ("tests/test_labels_atomic.py", "SIGKILL of `segment --fresh` while it "
+                      "writes labels (3,000 records): readers see only the committed run, status "
+                      "says interrupted; filtered reads; a workspace from before labels were "
+                      "tagged"),
+    "small hardening": ("tests/test_hardening_small.py", "the user's own loopback address in "
+                        "messages, rejects history across runs, 600/700 workspace files, the "
+                        "embedding dimension in status, a dead model endpoint in one line, "
+                        "numbers as texts, bidi controls, a header-only file"),
     "PII redaction": ("tests/test_clean_redact.py", "national and international phones, SSN, "
                       "IBAN, obfuscated / full-width / zero-width-split e-mails, harmless "
                       "numbers left alone, bidi controls"),
