@@ -56,7 +56,7 @@ def test_each_structured_mode_sends_its_format_and_counts_tokens(tmp_path, mode)
     else:
         assert obj is not None and obj.claim.startswith("They") and not errors
     assert usage.llm_calls >= 1 and usage.prompt_tokens > 0 and usage.completion_tokens > 0
-    assert rt.call_times.slowest is not None and rt.call_times.slowest < 5
+    assert 0 < usage.slowest < 5   # what benchmarks/personas.py reports as the slowest call
 
 
 def chat(base_url: str):

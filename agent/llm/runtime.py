@@ -16,7 +16,6 @@ from agent.config import LLMConfig
 from agent.logs import register_endpoint
 from vectorstore.errors import InputError
 
-from .callbacks import CallTimes
 from .capabilities import Capabilities, cached_probe
 from .errors import LLMCallFailed, unavailable
 from .retry import Deadlines, call
@@ -39,7 +38,6 @@ class LLMRuntime:
         self._caps: Capabilities | None = None
         self._server_tokenizer: bool | None = None  # None: not tried yet
         self.deadlines = Deadlines.of(config)
-        self.call_times = CallTimes()  # every request of the chat models handed out
 
     # -- lifecycle --------------------------------------------------------------------------------
     def start(self) -> LLMRuntime:
@@ -180,4 +178,4 @@ class LLMRuntime:
         return ChatOpenAI(model=self.model, base_url=self.base_url,
                           api_key=self.client.api_key, temperature=temperature,
                           timeout=d.timeout(), max_retries=0, seed=seed,
-                          callbacks=[self.call_times], **kwargs)
+                          **kwargs)

@@ -211,7 +211,6 @@ class PersonaLLM:
         self.providers = providers
         self.stack = stack
         self.no_cache = no_cache
-        self.call_times = None   # the runtime's CallTimes, once a model was started
         cfg = providers.settings.llm
         self.identity = (f"{cfg.provider}|{cfg.base_url or ''}|{cfg.model or ''}|"
                          f"{cfg.model_path or 'packaged-smollm2'}|"
@@ -226,7 +225,6 @@ class PersonaLLM:
         if p.llm is not None:
             return p.llm()
         rt = self.stack.enter_context(p.llm_runtime())
-        self.call_times = rt.call_times
         caps = rt.capabilities()
         cache = ResponseCache(p.workspace.root / "cache" / "llm", enabled=not self.no_cache)
         llm = StructuredLLM(rt.chat_model(max_tokens=200), caps.structured_mode, rt.model, cache,
