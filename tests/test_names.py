@@ -51,20 +51,33 @@ def test_a_chinese_name_names_a_kind_of_people(name, role, ok):
 
 
 def test_names_never_mix_scripts():
-    from agent.aspects.model import Aspect
+    from agent.aspects.model import Aspect, Example
 
-    top = Aspect(id="g1.a1", facet="pain_point", label="下线", labels={"zh": "下线"},
-                 members=["r1"], support=3, prevalence=0.3)
-    assert check_name("Cinephiles frustrated by 下线", "cinephile", [], "en", {"cinephiles"})
+    top = Aspect(id="g1.a1", facet="pain_point", label="片库", labels={"zh": "片库"},
+                 members=["r1"], support=3, prevalence=0.3,
+                 examples=[Example(doc_id="r1", text="片库越来越小了。", lang="zh", similarity=0.9)])
+    assert check_name("Cinephiles frustrated by 片库", "cinephile", [], "en", {"cinephiles"})
     assert fallback_name("程序员", top, "en") == "Customers"   # no zh role or label in English
-    assert fallback_name("程序员", top, "zh") == "关注下线的程序员"
+    assert fallback_name("程序员", top, "zh") == "关注片库的程序员"
+
+
+def test_a_key_phrase_that_is_no_noun_phrase_of_its_sentences_is_left_out_of_the_name():
+    from agent.aspects.model import Aspect, Example
+
+    top = Aspect(id="g1.a1", facet="pain_point", label="finally", labels={"en": "finally"},
+                 members=["r1"], support=3, prevalence=0.3,
+                 examples=[Example(doc_id="r1", text="It finally syncs.", lang="en",
+                                   similarity=0.9)])
+    assert fallback_name(None, top, "en") == "Customers"
 
 
 @pytest.mark.parametrize("text,chunks", [
     ("During intervals the heart rate stops", ["heart rate"]),
     ("the sleep report broke after the update", ["sleep report", "update"]),
     ("I had to cancel a booking made for two nights", ["two nights"]),
-    ("I'd like to see what my teenager buys", ["teenager"]),
+    ("I'd like to see what my teenager buys", []),   # a person is the who, not the what
+    ("It finally works and my daughter loves the weekly planner",
+     ["weekly planner"]),
     ("the ad-free tier because of ads", ["ad-free tier", "ads"]),
 ])
 def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
@@ -83,11 +96,13 @@ def test_a_name_from_the_texts_proper_nouns_is_refused():
 
 
 def test_the_fallback_says_only_that_they_mention_a_key_phrase():
-    from agent.aspects.model import Aspect
+    from agent.aspects.model import Aspect, Example
 
     def top(label, facet="goal"):
         return Aspect(id="g1.a1", facet=facet, label=label, labels={"en": label},
-                      members=["r1"], support=3, prevalence=0.3)
+                      members=["r1"], support=3, prevalence=0.3,
+                      examples=[Example(doc_id="r1", text=f"I keep running into the {label}.",
+                                        lang="en", similarity=0.9)])
 
     assert fallback_name("parent", top("teenager"), "en") == "Parents"  # not "who want teenager"
     assert check_name("Parents", "parent", [], "en", set()) is None   # the role alone stands

@@ -45,6 +45,19 @@ found tried knew thought felt saw paid bought came went told asked put said got 
 seemed spent sent lost forgot left broke froze ran sold brought held fell did done""".split())
 
 
+# Nouns that say nothing about what an aspect is on their own: people (they are the who, not
+# the what) and spans of time ("complain about hour", "ask for teenager"); with another word
+# they may ("school run", "delivery time").
+_EMPTY_ALONE = frozenset("""customer customers user users people person persons someone
+everyone anyone kid kids child children son sons daughter daughters teenager teenagers baby
+babies husband wife partner friend friends family mum mom dad parent parents grandson
+granddaughter grandma grandpa boss colleague colleagues guy guys hour hours minute minutes
+day days week weeks month months year years time times today tonight morning evening night
+weekend weekends moment thing""".split())
+_ADVERB_LY = re.compile(r"^[a-z]{3,}ly$")
+_NOT_ADVERBS = frozenset("family reply supply assembly anomaly rally belly jelly italy july".split())
+
+
 def english_chunks(text: str) -> list[str]:
     words = _WORD.findall(text.lower())
     out: list[str] = []
@@ -59,6 +72,10 @@ def english_chunks(text: str) -> list[str]:
             chunk.append(nxt)
             if len(chunk) == 3:
                 break
+        while chunk and _ADVERB_LY.match(chunk[-1]) and chunk[-1] not in _NOT_ADVERBS:
+            chunk.pop()   # "minutes regularly", "finally"
+        if len(chunk) == 1 and chunk[0] in _EMPTY_ALONE:
+            continue
         if chunk and not _VERBISH.match(chunk[-1]) and len(chunk[-1]) > 2:
             out.append(" ".join(chunk))
     return out
@@ -74,24 +91,50 @@ def _posseg():
     return jieba.posseg
 
 
+#: nouns that name no theme of their own in any domain ("时间", "问题")
+_ZH_EMPTY = frozenset("""时间 问题 东西 事情 情况 时候 地方 方面 感觉 体验 办法 原因 结果 部分 过程 方式
+用户 客户 大家 朋友 孩子 儿子 女儿 老公 老婆 家人 今天 每天 晚上 早上 周末 小时 分钟""".split())
+
+
 def chinese_chunks(text: str) -> list[str]:
-    """Nouns (and noun compounds of adjacent nouns) of a Chinese text."""
+    """Nouns (and noun compounds of adjacent nouns) of a Chinese text; names of people and
+    places (``nr``, ``ns``) and a verbal noun alone ("自动", "预计") are no theme."""
     out: list[str] = []
-    run: list[str] = []
+    run: list[tuple[str, str]] = []
+
+    def close() -> None:
+        if run and not (len(run) == 1 and run[0][1] == "vn"):
+            out.append("".join(w for w, _ in run))
+        run.clear()
+
     for word, flag in _posseg().lcut(text):
-        if flag[:1] == "n" or flag in ("vn", "nz"):
-            run.append(word)
+        if (flag[:1] == "n" and flag not in ("nr", "ns", "nrfg", "nrt")) or flag in ("vn", "nz"):
+            run.append((word, flag))
             continue
-        if run:
-            out.append("".join(run))
-            run = []
-    if run:
-        out.append("".join(run))
-    return [w for w in out if len(w) >= 2]
+        close()
+    close()
+    return [w for w in out if len(w) >= 2 and w not in _ZH_EMPTY]
 
 
 def chunks(text: str, lang: str) -> list[str]:
     return chinese_chunks(text) if lang == "zh" else english_chunks(text)
+
+
+def _size(phrase: str, lang: str) -> int:
+    return min(len(phrase) // 2, 3) if lang == "zh" else len(phrase.split())
+
+
+def _proper(phrase: str, texts: list[str]) -> bool:
+    """Whether an English phrase's words are written capitalised inside sentences and never
+    in lower case (a place or a person: "Seoul", "Amber")."""
+    if not phrase.isascii():
+        return False
+    for w in phrase.split():
+        low = re.compile(rf"\b{re.escape(w)}\b")
+        cap = re.compile(rf"(?<=[a-z,;] ){re.escape(w.capitalize())}\b")
+        if any(cap.search(t) for t in texts) and not any(low.search(t) for t in texts):
+            return True
+    return False
 
 
 def key_phrases(docs: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, str]]:
@@ -107,8 +150,11 @@ def key_phrases(docs: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, s
             total.update(c)
         classes = max(sum(1 for c in counts.values() if c), 1)
         for k, c in counts.items():
-            scored = [(n * math.log(1 + classes / total[p]), len(p.split()), p)
-                      for p, n in c.items() if n >= 2]
+            texts = [t for t, _ in docs[k]]
+            # a longer phrase says more ("offline playlist" over "playlist"): a small bonus
+            scored = [(n * math.log(1 + classes / total[p]) * (1 + 0.25 * (_size(p, lang) - 1)),
+                       len(p.split()), p)
+                      for p, n in c.items() if n >= 2 and not _proper(p, texts)]
             if scored:
                 out[k][lang] = max(scored)[2]
     return out

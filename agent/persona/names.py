@@ -1,7 +1,7 @@
 """Names that say who: the group's stated role and its most distinctive aspect.
 
-The role comes from self-descriptions ("As a nurse,", "Student here:", "作为上班族，"): the
-role phrase most of the group's who-sentences state (at least twice). The model may write
+The role comes from self-descriptions (``roles.py``: "As a nurse,", "Student here:",
+"作为上班族，", counted by their head word over all the group's texts). The model may write
 the name; code checks it — two to five words, no digits (no one person's age), no
 capitalised word the texts do not contain (no person's name), not a piece cut out of one
 text, and the role when there is one. Otherwise the name is built in code from the role and
@@ -11,61 +11,14 @@ the top aspect's key phrase.
 from __future__ import annotations
 
 import re
-from collections import Counter
 
 from agent.aspects.model import Aspect
 from vectorstore.redact import redact
 
 from .llm_io import NameOut, tidy
 
-_ROLE_EN = [
-    re.compile(r"^(?:speaking |writing )?as (?:a|an|the|one of the) (?P<r>[a-z][a-z' -]{1,40}?)"
-               r"(?: who| that| with| and| on| in| at| from|,|:|$)"),
-    re.compile(r"^(?:i'?m|i am|being) (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)"
-               r"(?: who| that| with| and| on| in| at| from|,|:|\.|$)"),
-    re.compile(r"^(?P<r>[a-z][a-z' -]{1,30}?) here\b"),
-    re.compile(r"^i work as (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)(?: in| at| for|,|\.|$)"),
-    re.compile(r"^(?P<r>(?:mum|mom|mother|dad|father|parent) of [a-z]+)"),
-]
-_ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,10})"),
-            re.compile(r"^(?:我是|本人是|本人)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,10})"),
-            re.compile(r"^(?P<r>[^，,。\s]{1,8}(?:党|族|人))[，,：:]")]
-_NOT_ROLES = {"someone", "person", "user", "customer", "people", "regular", "fan", "big fan",
-              "bit", "little", "lot", "long time", "new"}
 _BANNED = {"smollam", "smollm", "assistant", "chatgpt", "persona", "group", "segment"}
 _DIGIT = re.compile(r"\d|[一二三四五六七八九十百]+岁")
-
-
-# Family roles are one role however they are put ("mum of two", "dad of three", "a parent").
-_FAMILY_EN = re.compile(r"^(?:mum|mom|mother|mummy|dad|father|daddy|parent|single parent|"
-                        r"working (?:mum|mom|dad|parent))\b")
-_FAMILY_ZH = re.compile(r"^(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|.{0,6}的(?:妈妈|爸爸))$")
-
-
-def role_phrase(text: str, lang: str) -> str | None:
-    """The role a self-description states ("As a nurse," → "nurse"), or None."""
-    t = text.strip().lower() if lang != "zh" else text.strip()
-    for pattern in (_ROLE_ZH if lang == "zh" else _ROLE_EN):
-        m = pattern.search(t)
-        if not m:
-            continue
-        role = m.group("r").strip(" ,.:;'-")
-        if not role or role in _NOT_ROLES or role.startswith(("someone", "one ")):
-            return None
-        if lang == "zh":
-            return "家长" if _FAMILY_ZH.match(role) else role
-        return "parent" if _FAMILY_EN.match(role) else role
-    return None
-
-
-def role_of(who_texts: list[str], lang_of: list[str], least: int = 2) -> str | None:
-    """The role phrase stated most often (at least ``least`` times), or None."""
-    found: Counter = Counter(r for r in (role_phrase(t, lang) for t, lang in
-                                         zip(who_texts, lang_of, strict=True)) if r)
-    if not found:
-        return None
-    role, n = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    return role if n >= least else None
 
 
 def with_article(role: str) -> str:
@@ -119,10 +72,18 @@ def fallback_name(role: str | None, top: Aspect | None, language: str) -> str:
     # teenager buys". Joined with "who want" it can say what nobody said, so the name only
     # says the members mention it — and a stated role is named with a phrase of two or
     # more words only ("dark mode", "exchange rate markup"), else on its own.
-    if not key or (role and not zh and len(key.split()) < 2):
+    if not key or (role and not zh and len(key.split()) < 2) or not _is_chunk(key, top, language):
         return who
     name = f"关注{key}的{who}" if zh else f"{who} who mention {key}"
     return name[:60]
+
+
+def _is_chunk(key: str, aspect: Aspect, language: str) -> bool:
+    """Whether ``key`` is a noun phrase of the aspect's own sentences (a key phrase may also be
+    a distinctive bare term — "finally", "kettle" — which names nothing)."""
+    from agent.aspects.phrases import chunks
+
+    return any(key in chunks(e.text, language) for e in aspect.examples_in(language))
 
 
 def check_name(name: str, role: str | None, texts: list[str], language: str,

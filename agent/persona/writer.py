@@ -21,7 +21,8 @@ from vectorstore.segment.artifact import Level, SegmentationRun
 from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, placer, share_words
 from .evidence import content_terms, quote_from
 from .group import GroupData
-from .names import check_name, fallback_name, plural, role_of, role_phrase, with_article, write_name
+from .names import check_name, fallback_name, plural, with_article, write_name
+from .roles import Role, stated_roles
 from .schema import Claim, Differentiator, Quote, SubSegment
 from .summary import summary, write_tagline
 
@@ -84,7 +85,11 @@ class PersonaWriter:
             claim = writer.claim(a, index[a.id], group.size, (proposals or {}).get(a.id),
                                  reserve=2)
             claims[FACET_FIELDS[a.facet]].append(claim)
-        role, who = self._who(aspects, found, language, group.size)
+        roles = stated_roles(group.texts, [m.get("lang") or "und" for m in group.metas],
+                             language)
+        stated = roles[0] if roles else None
+        role = stated.phrase if stated else None
+        who = self._who(group, roles, aspects, language)
         lang_name = LANGUAGE_NAMES.get(language, language)
         texts = list(group.texts)
         grounded = set().union(*(content_terms(t) for t in texts)) if texts else set()
@@ -107,7 +112,7 @@ class PersonaWriter:
         if tagline is None:
             tagline = points[0] if points else (name if name else "—")
             fallbacks.append("tagline")
-        role_share = max((c.prevalence for c in who if c.role == role), default=0.0)
+        role_share = stated.share if stated else 0.0
         text = summary(group.size, group.users(), role, role_share, chosen, language)
         all_claims = [c for cs in claims.values() for c in cs]
         model = sum(c.written_by == "model" for c in all_claims)
@@ -116,46 +121,32 @@ class PersonaWriter:
                        who=who, role=role, quotes=quotes, model_claims=model,
                        claims_total=len(all_claims) + len(who), fallbacks=fallbacks)
 
-    def _who(self, aspects: list[Aspect], found: Discovered, language: str, size: int
-             ) -> tuple[str | None, list[Claim]]:
-        """The group's role and its who-claims: per role its who-aspects' members state (an
-        aspect whose members state none is no who-claim; two aspects of one role, one claim),
-        at most two."""
-        holders: dict[str, set[str]] = {}
-        example: dict[str, object] = {}
-        users: dict[str, int] = {}
-        first_aspect: dict[str, str] = {}
-        stated: list[tuple[str, str]] = []
-        for a, units in zip(aspects, found.sentences, strict=True):
-            if a.facet != "who" or a.support < self.min_support:
-                continue
-            roles = [role_phrase(u.text, u.lang) for u in units]
-            stated += [(u.text, u.lang) for u in units]
-            mine = role_of([u.text for u in units], [u.lang for u in units], least=1)
-            if mine is None or (mine not in holders and len(holders) == 2):
-                continue
-            holders.setdefault(mine, set()).update(
-                u.record_id for u, r in zip(units, roles, strict=True) if r == mine)
-            example.setdefault(mine, next((u for u, r in zip(units, roles, strict=True)
-                                           if r == mine), None))
-            users[mine] = max(users.get(mine, 0), a.users)
-            first_aspect.setdefault(mine, a.id)
+    def _who(self, group: GroupData, roles: list[Role], aspects: list[Aspect], language: str
+             ) -> list[Claim]:
+        """The who-claims: one per role the group's texts state (at most two), counted over
+        all its texts, quoting a self-description; each stands for the who-aspect holding
+        most of its texts (None when no who-aspect holds any)."""
         claims: list[Claim] = []
-        for mine, ids in sorted(holders.items(), key=lambda kv: -len(kv[1])):
-            share = len(ids) / max(size, 1)
-            words = share_words(share, language)
-            text = (f"{words}自称{mine}。" if language == "zh" else
+        who_aspects = [a for a in aspects if a.facet == "who"]
+        for r in roles:
+            ids = [group.ids[k] for k in r.texts]
+            held = {a.id: len(set(ids) & set(a.members)) for a in who_aspects}
+            aspect_id = max(held, key=lambda k: (held[k], k)) if held and max(held.values()) \
+                else None
+            words = share_words(r.share, language)
+            text = (f"{words}自称{r.phrase}。" if language == "zh" else
                     f"{words[:1].upper()}{words[1:]} of them describe themselves as "
-                    f"{with_article(mine)}.")
-            u = example[mine]
-            quote = Quote(text=u.text, doc_id=u.record_id, lang=u.lang) if u else None
-            claims.append(Claim(text=text, aspect_id=first_aspect[mine], role=mine,
-                                evidence_ids=evidence_with(sorted(ids), quote),
-                                support_count=len(ids), prevalence=round(share, 4),
-                                users=users[mine], quote=quote, language=language,
+                    f"{with_article(r.phrase)}.")
+            k, sentence = r.example
+            quote = Quote(text=sentence, doc_id=group.ids[k],
+                          lang=group.metas[k].get("lang") or language)
+            users = {group.metas[i].get("user") for i in r.texts} - {None, ""}
+            claims.append(Claim(text=text, aspect_id=aspect_id, role=r.phrase,
+                                evidence_ids=evidence_with(ids, quote), support_count=len(ids),
+                                prevalence=r.share,
+                                users=len(users), quote=quote, language=language,
                                 written_by="code"))
-        role = role_of([t for t, _ in stated], [lang for _, lang in stated])
-        return role, claims
+        return claims
 
 
 def choose(aspects: list[Aspect], min_support: int) -> list[Aspect]:

@@ -46,6 +46,7 @@ _QUESTION = re.compile(
 _FAMILY_EN = ("parent", "mum", "mom", "dad", "mother", "father", "famil")
 _FAMILY_ZH = ("家长", "父母", "宝妈", "宝爸", "妈妈", "爸爸")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_ZH_GENERIC = ("作者", "工作", "用户", "人员")
 
 
 # -- the definitions ---------------------------------------------------------------------------
@@ -128,19 +129,31 @@ def model_claims(persona: Mapping[str, Any]) -> tuple[int, int]:
     return int(pv.get("model_claims") or 0), int(pv.get("claims_total") or 0)
 
 
+_AFTER_HEAD = re.compile(r"^(?:of|with|who|in|on|at|from|for|to|by|\w+ing)$")
+_GENERIC = ("people", "users", "customers", "persons")
+
+
 def role_head(role: str) -> str:
-    """The word a name must carry for an English role: "small business owner" → "owner",
-    "mum of two" → "mum"."""
+    """The word a name must carry for an English role: the last word before a preposition,
+    a participle or a relative clause — "small business owner" → "owner", "mum of two" →
+    "mum", "parents travelling with children" → "parents"; a generic head gives way to the
+    label's last word ("people with a long-term condition" → "condition")."""
     w = role.lower().split()
-    return w[w.index("of") - 1] if "of" in w[1:] else w[-1]
+    cut = next((k for k, x in enumerate(w) if k and _AFTER_HEAD.match(x)), len(w))
+    head = w[cut - 1]
+    return w[-1] if head in _GENERIC and cut < len(w) else head
 
 
 def name_states_role(name: str, role: str, language: str = "en") -> bool:
     """Whether ``name`` names ``role`` (plural or singular; any family word for a parent)."""
     if language == "zh" or _CJK.search(role):
-        core = re.sub(r"(?<=..)[党族人]$", "", role)
-        family = role in _FAMILY_ZH or role.endswith(("妈妈", "爸爸"))
-        return core in name or (family and any(f in name for f in _FAMILY_ZH))
+        # the person word after the label's last 的 ("带娃出行的家长" → "家长"); its last two
+        # characters are the head of a longer one ("大学生" → "学生", "网店卖家" → "卖家")
+        core = re.sub(r"(?<=..)[党族人]$", "", role.rsplit("的", 1)[-1] or role)
+        family = core in _FAMILY_ZH or core.endswith(("妈妈", "爸爸"))
+        head = core[-2:] if len(core) >= 3 and core[-2:] not in _ZH_GENERIC else None
+        return (core in name or (head is not None and head in name)
+                or (family and any(f in name for f in _FAMILY_ZH)))
     low = name.lower()
     head = role_head(role)
     if head in _FAMILY_EN or head.startswith(_FAMILY_EN):
@@ -152,10 +165,13 @@ def name_states_role(name: str, role: str, language: str = "en") -> bool:
 def stated_role(texts: Iterable[str]) -> str | None:
     """The role the texts state most often (at least twice), by the same reading of
     self-descriptions the persona writer uses; None when they state none."""
-    from agent.persona.names import role_of
+    from agent.persona.roles import group_role
 
     texts = list(texts)
-    return role_of(texts, ["zh" if _CJK.search(t) else "en" for t in texts])
+    langs = ["zh" if _CJK.search(t) else "en" for t in texts]
+    main = "zh" if langs.count("zh") > len(langs) / 2 else "en"
+    role = group_role(texts, langs, main)
+    return role.phrase if role else None
 
 
 # -- the metrics -------------------------------------------------------------------------------

@@ -1,0 +1,185 @@
+"""The role a group's texts state: "As a nurse,", "Night-shift nurse here:", "我是医院的夜班护士".
+
+Every sentence of the group that opens with a self-description gives a role phrase; phrases
+are counted by their head — the person word that ends them ("desk worker" and "office
+worker" are both workers, "大三学生", "在校学生" and "大学生" all 学生) — so the role many of
+a group's users state is found even when each says it in their own words. The group's role
+is its head stated by the most texts (at least ``MIN_TEXTS`` and ``MIN_SHARE`` of the group),
+said with that head's most common phrase.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+MIN_TEXTS = 2
+MIN_SHARE = 0.06  # a role one in sixteen of the group state; a stray mention names nobody
+
+_STOP_EN = (r"(?: who| that| with| and| on| in| at| from| for| by| since| to| about| living"
+            r"| working| moving|,|:|;|\.|!|$)")
+_ROLE_EN = [
+    re.compile(r"^(?:speaking |writing )?as (?:a|an|the|one of the) (?P<r>[a-z][a-z' -]{1,40}?)"
+               + _STOP_EN),
+    re.compile(r"^(?:i'?m|i am|being) (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
+    re.compile(r"^(?P<r>[a-z][a-z' -]{1,30}?) here\b"),
+    re.compile(r"^i work as (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
+    re.compile(r"^(?P<r>(?:mum|mom|mother|dad|father|parent) of [a-z]+)"),
+    # a sentence that is only a person noun: "Commuter.", "Project manager:", "Pensioner,"
+    re.compile(r"^(?P<r>(?:[a-z][a-z'-]+ ){0,2}[a-z'-]+(?:er|or|ist|ian|ant|ent|man|woman|ee))"
+               r"\s*(?:[,:;.!-]|$)"),
+]
+#: words with a person noun's ending that name no person ("Better.", "Error.") — a short
+#: closed list: no English part-of-speech tagger is installed
+_NOT_PERSONS = frozenset("""better whatever however never ever either neither other another
+rather together later faster sooner over under after order error server paper number power
+water weather summer winter answer matter letter filter folder timer browser printer computer
+counter cover center centre chapter corner border banner sticker poster tracker charger
+monitor sensor motor factor mirror minor major colour color floor door favour favor honour
+honor humour humor flavour flavor content current recent present different excellent
+important urgent constant instant brilliant decent frequent consistent efficient convenient
+pleasant relevant apparent elegant permanent transparent agent event moment comment payment
+statement department management government environment amount account percent
+fee free three tree coffee degree agree guarantee committee""".split())
+_ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
+            re.compile(r"^(?:我是|本人是|本人)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
+            re.compile(r"^(?P<r>[^，,。\s]{1,8}?)(?:一枚|党|族)[，,：:]"),
+            re.compile(r"^(?P<r>[^，,。\s]{2,8}?)(?:说两句|说一句|表示)"),
+            # a sentence that is only a person word: "幼儿园老师。", "退休老人，"
+            re.compile(r"^(?P<r>[^，,。\s]{2,8})(?:[，,。：:！!]|$)")]
+_NOT_ROLES = {"someone", "person", "user", "customer", "people", "regular", "fan", "big fan",
+              "bit", "little", "lot", "long time", "new", "huge fan", "first time", "loyal"}
+# Family roles are one role however they are put ("mum of two", "dad of three", "a parent").
+_FAMILY_EN = re.compile(r"^(?:(?:new|first-time|single|working|busy|stay-at-home) )?"
+                        r"(?:mum|mom|mother|mummy|dad|father|daddy|parent)s?\b")
+_FAMILY_ZH = re.compile(r"(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|二胎妈|当妈的|当爸的)$")
+#: the last character of a Chinese word for people (学生, 护士, 卖家, 博主, 白领, 患者 …)
+_ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶]$")
+_MARKERS_ZH = re.compile(r"^(?:一个|一名|一位|一枚|个|名|位)")
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role the group states: the phrase to show, its head, and the texts stating it
+    (indices into the group's texts) with the self-description of the first."""
+
+    phrase: str
+    head: str
+    texts: tuple[int, ...]
+    share: float
+    language: str
+    example: tuple[int, str]     # (text index, the sentence that states it)
+
+
+def role_phrase(text: str, lang: str) -> str | None:
+    """The role a self-description states ("As a nurse," → "nurse"), or None."""
+    t = " ".join(text.strip().split())
+    if lang == "zh":
+        for pattern in _ROLE_ZH:
+            m = pattern.search(t)
+            if m:
+                return _chinese_role(m.group("r"))
+        return None
+    t = t.lower()
+    for pattern in _ROLE_EN:
+        m = pattern.search(t)
+        if not m:
+            continue
+        role = m.group("r").strip(" ,.:;'-")
+        if (not role or role in _NOT_ROLES or role.split()[-1] in _NOT_PERSONS
+                or role.startswith(("someone", "one ", "bit "))):
+            return None
+        return "parent" if _FAMILY_EN.match(role) else role
+    return None
+
+
+def _chinese_role(raw: str) -> str | None:
+    """The person word a Chinese self-description ends with: "医院的夜班护士" → "夜班护士",
+    "在读研究生" → "研究生", "学生党" → "学生"; None when it names no person ("甲减")."""
+    raw = _MARKERS_ZH.sub("", raw).rstrip("的")
+    if _FAMILY_ZH.search(raw):
+        return "家长"
+    raw = re.sub(r"(?<=[生人员])[党族]$", "", raw)
+    words = [(w, f) for w, f in _posseg().lcut(raw)]
+    # the noun run that ends the phrase ("夜班护士"), after the last 的 when what follows
+    # it is a word of its own ("上夜班的人" keeps its clause: "人" alone says nothing)
+    tail: list[str] = []
+    for w, f in reversed(words):
+        if w == "的" or not (f[:1] == "n" or f in ("vn", "nz", "nr", "ng")):
+            break
+        tail.insert(0, w)
+    phrase = "".join(tail)
+    if len(phrase) < 2:
+        cut = raw.rfind("的")
+        phrase = raw if cut < 0 or len(raw) - cut - 1 < 2 else raw[cut + 1:]
+    if not _ZH_PERSON_END.search(phrase) or len(phrase) > 8:
+        return None
+    return phrase
+
+
+def head_of(role: str, lang: str) -> str:
+    """What two role phrases share when they name one role: the Chinese phrase's last two
+    characters, the English phrase's last word in the singular."""
+    if lang == "zh":
+        return role[-2:]
+    if role == "parent":
+        return role
+    last = role.split()[-1] if " of " not in role else role.split(" of ")[0].split()[-1]
+    return re.sub(r"(?<=[^s])s$", "", last)
+
+
+def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 2
+                 ) -> list[Role]:
+    """The roles the group's texts state in ``language`` (a role in another script would mix
+    scripts in a name), most stated first: those stated by at least ``MIN_TEXTS`` texts and
+    ``MIN_SHARE`` of the group, at most ``most``."""
+    from vectorstore.units import split_units
+
+    by_head: dict[str, list[int]] = defaultdict(list)
+    phrases: dict[str, Counter] = defaultdict(Counter)
+    first: dict[str, tuple[int, str]] = {}
+    for k, (text, lang) in enumerate(zip(texts, langs, strict=True)):
+        if (lang == "zh") != (language == "zh"):
+            continue
+        for unit in split_units(str(k), text, lang):
+            role = role_phrase(unit.text, lang)
+            if not role:
+                continue
+            h = head_of(role, lang)
+            if not by_head[h] or by_head[h][-1] != k:
+                by_head[h].append(k)
+            phrases[h][role] += 1
+            first.setdefault(h, (k, unit.text))
+    out = []
+    for head, ids in sorted(by_head.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        share = len(ids) / max(len(texts), 1)
+        if len(ids) < MIN_TEXTS or share < MIN_SHARE or len(out) == most:
+            continue
+        phrase = sorted(phrases[head].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
+        out.append(Role(phrase, head, tuple(ids), round(share, 4), language, first[head]))
+    return out
+
+
+def group_role(texts: list[str], langs: list[str], language: str) -> Role | None:
+    """The role the group's texts state most, or None when too few state one."""
+    roles = stated_roles(texts, langs, language, most=1)
+    return roles[0] if roles else None
+
+
+def role_of(texts: list[str], langs: list[str], least: int = 2) -> str | None:
+    """The role phrase stated most often among ``texts`` (at least ``least`` times)."""
+    found: Counter = Counter(r for r in (role_phrase(t, lang) for t, lang in
+                                         zip(texts, langs, strict=True)) if r)
+    if not found:
+        return None
+    role, n = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0]
+    return role if n >= least else None
+
+
+@lru_cache(maxsize=1)
+def _posseg():
+    from agent.aspects.phrases import _posseg as shared
+
+    return shared()

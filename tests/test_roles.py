@@ -1,0 +1,58 @@
+"""The role a group states, read from self-descriptions in their own words."""
+
+import pytest
+
+from agent.persona.roles import group_role, head_of, role_phrase, stated_roles
+from evals.metrics.claims import name_states_role, role_head
+
+
+@pytest.mark.parametrize("text,lang,role", [
+    ("I'm a nurse on rotating night shifts at a city hospital.", "en", "nurse"),
+    ("Night-shift nurse here: please add a map.", "en", "night-shift nurse"),
+    ("Commuter.", "en", "commuter"),
+    ("Whatever.", "en", None),            # a person noun's ending, no person
+    ("Error.", "en", None),
+    ("As a mum of two, I love it.", "en", "parent"),
+    ("I'm an engineer about to move overseas.", "en", "engineer"),
+    ("我是医院的夜班护士，经常通宵上班。", "zh", "夜班护士"),
+    ("本人在读研究生，平时住校。", "zh", "研究生"),
+    ("学生党一枚，打开餐盒发现汤是温的。", "zh", "学生"),
+    ("当老师的说两句：", "zh", "老师"),
+    ("本人甲减，需要长期吃药。", "zh", None),   # a condition, not a person
+    ("配送太慢了。", "zh", None),
+])
+def test_a_self_description_gives_its_role(text, lang, role):
+    assert role_phrase(text, lang) == role
+
+
+def test_roles_said_in_different_words_are_counted_as_one():
+    texts = ["I'm an office worker, lunch is late.", "Speaking as a desk worker, fees hurt.",
+             "Office worker here: the map is great.", "As an accountant, I order daily.",
+             "The soup was cold.", "Late again.", "Fees are high.", "Love it.", "Meh.",
+             "Ok."]
+    role = group_role(texts, ["en"] * len(texts), "en")
+    assert role is not None and role.head == "worker" and role.phrase == "office worker"
+    assert len(role.texts) == 3 and role.share == 0.3
+    assert head_of("大三学生", "zh") == head_of("大学生", "zh") == "学生"
+
+
+def test_a_stray_self_description_names_nobody():
+    texts = ["As a nurse, I like it."] + [f"Delivery {k} was late." for k in range(30)]
+    assert stated_roles(texts, ["en"] * len(texts), "en") == []
+
+
+def test_a_role_in_another_script_is_not_the_persona_languages_role():
+    texts = ["我是大学生，配送费太贵。", "作为大学生，希望有会员。", "Too slow."]
+    langs = ["zh", "zh", "en"]
+    assert group_role(texts, langs, "en") is None
+    assert group_role(texts, langs, "zh").phrase == "大学生"
+
+
+def test_the_metric_reads_the_head_of_a_planted_label():
+    assert role_head("Parents travelling with children") == "parents"
+    assert role_head("Professionals moving abroad") == "professionals"
+    assert role_head("People with a long-term condition") == "condition"
+    assert name_states_role("Parents", "Parents travelling with children")
+    assert name_states_role("关注服务费的学生", "大学生", "zh")
+    assert name_states_role("带娃的家长", "带娃出行的家长", "zh")
+    assert not name_states_role("关注热菜的技术员", "夜班工作者", "zh")
