@@ -32,7 +32,7 @@ EVIDENCE = 5
 #: a model whose sentences failed this many aspects in a row is not asked for the rest of
 #: the persona: each further call is most likely wasted (the 135M default model passes about
 #: one in sixteen), while a model that writes checked sentences is never stopped by it
-GIVE_UP = 3
+GIVE_UP = 2
 _QUESTION = re.compile(r"[?？]|^(?:who|what|why|how|which|when|where|do|does|did|is|are|can)\b"
                        r"|^(?:谁|什么|为什么|怎么|哪)", re.IGNORECASE)
 _MARKUP = re.compile(r"[<>{}\[\]]|\{\{|\}\}|</?\w+>")
