@@ -20,6 +20,11 @@ from evals.metrics.claims import name_states_role, role_head
     ("当老师的说两句：", "zh", "老师"),
     ("本人甲减，需要长期吃药。", "zh", None),   # a condition, not a person
     ("配送太慢了。", "zh", None),
+    ("I am 74 and the letters are tiny.", "en", "older customer"),   # never one person's age
+    ("I'm 35, and busy.", "en", None),
+    ("我今年七十多岁了，菜单太多。", "zh", "老年用户"),
+    ("I'm retired, so I have time.", "en", "retiree"),
+    ("我退休好几年了。", "zh", "退休人员"),
 ])
 def test_a_self_description_gives_its_role(text, lang, role):
     assert role_phrase(text, lang) == role

@@ -38,7 +38,9 @@ however therefore instead otherwise""".split())
 _BASE_VERBS = """need want wish like love hate use make take give keep find try know think
 feel see pay buy order look come go tell ask work start stop let put help add show wait say
 open check get become seem spend send set lose forget leave break freeze run sell bring
-hold fall cost crash load sync""".split()
+hold fall cost crash load sync arrive disconnect hurt fail save recognise recognize charge
+block reset expire drop refuse reject decline appear disappear happen change miss move drain
+die lag glitch hang die shake matter mean cause""".split()
 _VERBS = frozenset(_BASE_VERBS) | {v + ("es" if v.endswith(("s", "sh", "ch", "o")) else "s")
                                    for v in _BASE_VERBS} | frozenset("""made took gave kept
 found tried knew thought felt saw paid bought came went told asked put said got became

@@ -60,6 +60,28 @@ _ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸�
 _MARKERS_ZH = re.compile(r"^(?:一个|一名|一位|一枚|个|名|位)")
 
 
+#: a stated age of sixty or more ("I am 74", "我今年七十多岁了") is a role of its own: older
+#: customers, named for the many who say it, never with one person's age
+OLDER = {"en": "older customer", "zh": "老年用户"}
+_AGE_EN = re.compile(r"^(?:i'?m|i am) (?P<n>\d{2})(?: years old| now|,|\.|!| and|$)")
+_AGE_ZH = re.compile(r"^(?:我|本人)(?:今年|已经)*"
+                     r"(?P<n>\d{2}|[一二三四五六七八九]十[一二三四五六七八九多几]?)多?岁")
+_RETIRED_EN = re.compile(r"^(?:i'?m|i am|being) (?:now |recently |newly |happily )?retired\b")
+_RETIRED_ZH = re.compile(r"^(?:我|本人)?(?:已经|刚)?(?:从单位)?退休")
+_ZH_DIGITS = {c: k for k, c in enumerate("零一二三四五六七八九")}
+
+
+def _age(text: str, lang: str) -> int | None:
+    m = (_AGE_ZH if lang == "zh" else _AGE_EN).search(text)
+    if not m:
+        return None
+    n = m.group("n")
+    if n.isdigit():
+        return int(n)
+    tens = _ZH_DIGITS.get(n[0], 0) * 10
+    return tens + (_ZH_DIGITS.get(n[2], 0) if len(n) > 2 else 0)
+
+
 @dataclass(frozen=True)
 class Role:
     """A role the group states: the phrase to show, its head, and the texts stating it
@@ -76,6 +98,11 @@ class Role:
 def role_phrase(text: str, lang: str) -> str | None:
     """The role a self-description states ("As a nurse," → "nurse"), or None."""
     t = " ".join(text.strip().split())
+    age = _age(t if lang == "zh" else t.lower(), lang)
+    if age is not None:
+        return OLDER["zh" if lang == "zh" else "en"] if age >= 60 else None
+    if (_RETIRED_ZH if lang == "zh" else _RETIRED_EN).search(t if lang == "zh" else t.lower()):
+        return "退休人员" if lang == "zh" else "retiree"
     if lang == "zh":
         for pattern in _ROLE_ZH:
             m = pattern.search(t)

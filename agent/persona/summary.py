@@ -16,6 +16,7 @@ from .claims import share_words
 from .evidence import content_terms
 from .llm_io import TaglineOut, statements_block, tidy
 from .names import with_article
+from .roles import OLDER
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _VERB = {"pain_point": ("complain about", "抱怨"), "goal": ("ask for", "希望有"),
@@ -32,7 +33,10 @@ def summary(size: int, users: int, role_text: str | None, role_share: float,
     zh = language == "zh"
     first = (f"{size}条反馈，来自{users}位用户" if zh else
              f"{size} texts from {users} users" if users else f"{size} texts")
-    if role_text:
+    if role_text in OLDER.values():
+        who = share_words(role_share, language)
+        first += f"；{who}说自己六十岁以上。" if zh else f"; {who} say they are sixty or older."
+    elif role_text:
         who = share_words(role_share, language)
         first += (f"；{who}自称{role_text}。" if zh else
                   f"; {who} describe themselves as {with_article(role_text)}.")

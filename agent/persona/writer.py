@@ -22,7 +22,7 @@ from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, pl
 from .evidence import content_terms, quote_from
 from .group import GroupData
 from .names import check_name, fallback_name, plural, with_article, write_name
-from .roles import Role, stated_roles
+from .roles import OLDER, Role, stated_roles
 from .schema import Claim, Differentiator, Quote, SubSegment
 from .summary import summary, write_tagline
 
@@ -103,9 +103,15 @@ class PersonaWriter:
         name = write_name(self.llm, self.prompts, self.usage, self.remaining() - 1, role,
                           points, language, texts, grounded, lang_name, group.id)
         if name is None:
-            name = fallback_name(role, top, language)
-            if check_name(name, role, texts, language, grounded) is not None:
-                name = fallback_name(None, top, language)
+            # the role with the top aspect, the role alone, the top aspect alone: the first
+            # that passes the same checks as the model's name
+            tries = [fallback_name(role, top, language), fallback_name(role, None, language),
+                     fallback_name(None, top, language)] if role else [
+                         fallback_name(None, top, language)]
+            name = next((t for t in tries if check_name(t, role if role and t != tries[-1]
+                                                        else None, texts, language,
+                                                        grounded) is None),
+                        fallback_name(None, None, language))
             fallbacks.append("name")
         tagline = write_tagline(self.llm, self.prompts, self.usage, self.remaining(), points,
                                 lang_name, group.id)
@@ -134,9 +140,13 @@ class PersonaWriter:
             aspect_id = max(held, key=lambda k: (held[k], k)) if held and max(held.values()) \
                 else None
             words = share_words(r.share, language)
-            text = (f"{words}自称{r.phrase}。" if language == "zh" else
-                    f"{words[:1].upper()}{words[1:]} of them describe themselves as "
-                    f"{with_article(r.phrase)}.")
+            if r.phrase in OLDER.values():
+                text = (f"{words}说自己六十岁以上。" if language == "zh" else
+                        f"{words[:1].upper()}{words[1:]} of them say they are sixty or older.")
+            else:
+                text = (f"{words}自称{r.phrase}。" if language == "zh" else
+                        f"{words[:1].upper()}{words[1:]} of them describe themselves as "
+                        f"{with_article(r.phrase)}.")
             k, sentence = r.example
             quote = Quote(text=sentence, doc_id=group.ids[k],
                           lang=group.metas[k].get("lang") or language)
