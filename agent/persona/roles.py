@@ -95,6 +95,16 @@ class Role:
     example: tuple[int, str]     # (text index, the sentence that states it)
 
 
+def says_who(phrase: str, language: str) -> str:
+    """The words after a share that say the role: "describe themselves as a nurse", "say
+    they are sixty or older" (without the share: "about a third" + these)."""
+    from .names import with_article
+
+    if phrase in OLDER.values():
+        return "说自己六十岁以上" if language == "zh" else "say they are sixty or older"
+    return f"自称{phrase}" if language == "zh" else f"describe themselves as {with_article(phrase)}"
+
+
 def role_phrase(text: str, lang: str) -> str | None:
     """The role a self-description states ("As a nurse," → "nurse"), or None."""
     t = " ".join(text.strip().split())

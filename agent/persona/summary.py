@@ -15,8 +15,7 @@ from agent.aspects.model import Aspect
 from .claims import share_words
 from .evidence import content_terms
 from .llm_io import TaglineOut, statements_block, tidy
-from .names import with_article
-from .roles import OLDER
+from .roles import says_who
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _VERB = {"pain_point": ("complain about", "抱怨"), "goal": ("ask for", "希望有"),
@@ -33,13 +32,10 @@ def summary(size: int, users: int, role_text: str | None, role_share: float,
     zh = language == "zh"
     first = (f"{size}条反馈，来自{users}位用户" if zh else
              f"{size} texts from {users} users" if users else f"{size} texts")
-    if role_text in OLDER.values():
+    if role_text:
         who = share_words(role_share, language)
-        first += f"；{who}说自己六十岁以上。" if zh else f"; {who} say they are sixty or older."
-    elif role_text:
-        who = share_words(role_share, language)
-        first += (f"；{who}自称{role_text}。" if zh else
-                  f"; {who} describe themselves as {with_article(role_text)}.")
+        said = says_who(role_text, language)
+        first += f"；{who}{said}。" if zh else f"; {who} {said}."
     else:
         first += "。" if zh else "."
     parts = []

@@ -21,8 +21,8 @@ from vectorstore.segment.artifact import Level, SegmentationRun
 from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, placer, share_words
 from .evidence import content_terms, quote_from
 from .group import GroupData
-from .names import check_name, fallback_name, plural, with_article, write_name
-from .roles import OLDER, Role, stated_roles
+from .names import check_name, fallback_name, plural, write_name
+from .roles import Role, says_who, stated_roles
 from .schema import Claim, Differentiator, Quote, SubSegment
 from .summary import summary, write_tagline
 
@@ -140,13 +140,9 @@ class PersonaWriter:
             aspect_id = max(held, key=lambda k: (held[k], k)) if held and max(held.values()) \
                 else None
             words = share_words(r.share, language)
-            if r.phrase in OLDER.values():
-                text = (f"{words}说自己六十岁以上。" if language == "zh" else
-                        f"{words[:1].upper()}{words[1:]} of them say they are sixty or older.")
-            else:
-                text = (f"{words}自称{r.phrase}。" if language == "zh" else
-                        f"{words[:1].upper()}{words[1:]} of them describe themselves as "
-                        f"{with_article(r.phrase)}.")
+            said = says_who(r.phrase, language)
+            text = (f"{words}{said}。" if language == "zh" else
+                    f"{words[:1].upper()}{words[1:]} of them {said}.")
             k, sentence = r.example
             quote = Quote(text=sentence, doc_id=group.ids[k],
                           lang=group.metas[k].get("lang") or language)
