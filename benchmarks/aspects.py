@@ -258,11 +258,11 @@ def calibrate(kind: str) -> dict:
     corpora = [Corpus(d, kind) for d in domains("train")]
     best, best_key = None, None
     langs = ("en",) if kind == "minilm" else ("en", "zh")
-    # Centring lowers every similarity, so the link and assignment values are low.
-    grid = itertools.product((0.15, 0.2, 0.25, 0.3), (0.75,), (0.4, 0.5), (0.2, 0.25),
+    # Centring lowers every similarity, so the assignment values are low.
+    grid = itertools.product((1.5, 2.0, 2.5), (0.75,), (0.4, 0.5), (0.2, 0.25),
                              (0.45, 0.6, 0.8), (0.0,))
-    for link, merge, cross, threshold, weight, margin in grid:
-        m = Membership(link=link, merge=merge, merge_cross=cross,
+    for resolution, merge, cross, threshold, weight, margin in grid:
+        m = Membership(resolution=resolution, merge=merge, merge_cross=cross,
                        thresholds={"en": threshold, "zh": threshold, "other": threshold},
                        margin=margin, facet_weight=weight, centre=1.0)
         g = planted_scores(corpora, m, model, EMBEDDERS[kind]).results()
@@ -278,9 +278,9 @@ def calibrate(kind: str) -> dict:
                      - 2 * (_value(g, "prevalence_mae") + _value(w, "prevalence_mae")), 4))
         if best_key is None or key > best_key:
             best_key, best = key, m
-    return {"membership": {"link": best.link, "merge": best.merge, "merge_cross": best.merge_cross,
-                           "thresholds": best.thresholds, "margin": best.margin,
-                           "facet_weight": best.facet_weight, "centre": best.centre},
+    return {"membership": {"resolution": best.resolution, "merge": best.merge,
+                           "merge_cross": best.merge_cross, "thresholds": best.thresholds,
+                           "margin": best.margin, "facet_weight": best.facet_weight, "centre": best.centre},
             "facets": facets, "tuned_on": domains("train"),
             "fitted_at": time.strftime("%Y-%m-%d")}
 

@@ -30,7 +30,7 @@ FALLBACK_EMBEDDER = "multilingual:use-multilingual-v3"
 
 @dataclass(frozen=True)
 class Membership:
-    link: float = 0.42             # average-linkage similarity that joins two clusters
+    resolution: float = 2.0        # Leiden resolution of the sentence graph (higher: more)
     merge: float = 0.62            # centres this similar are one aspect (same language)
     merge_cross: float = 0.62      # ... a mostly-English and a mostly-Chinese centre
     thresholds: dict[str, float] = field(default_factory=lambda: {"en": 0.40, "zh": 0.42})
@@ -70,7 +70,7 @@ class Membership:
 
     def describe(self) -> str:
         limits = ", ".join(f"{k} {v:.2f}" for k, v in sorted(self.thresholds.items()))
-        return (f"link {self.link:.2f}, merge {self.merge:.2f} (across languages "
+        return (f"resolution {self.resolution:.2f}, merge {self.merge:.2f} (across languages "
                 f"{self.merge_cross:.2f}), assign {limits}, facet weight {self.facet_weight:.2f}, "
                 f"centred {self.centre:.1f}")
 
@@ -87,7 +87,7 @@ def calibrated(embedder: str) -> Membership:
         log.warning("no aspect calibration for %s; using %s's", embedder, FALLBACK_EMBEDDER)
         entry = table.get(FALLBACK_EMBEDDER, {})
     m = entry.get("membership", {})
-    return Membership(link=m.get("link", 0.42), merge=m.get("merge", 0.62),
+    return Membership(resolution=m.get("resolution", 2.0), merge=m.get("merge", 0.62),
                       merge_cross=m.get("merge_cross", m.get("merge", 0.62)),
                       thresholds=m.get("thresholds", {"en": 0.40, "zh": 0.42}),
                       margin=m.get("margin", 0.0), facet_weight=m.get("facet_weight", 0.6),
