@@ -343,7 +343,8 @@ def main() -> None:
         table = json.loads(path.read_text()) if path.exists() else {}
         for kind, embedder in EMBEDDERS.items():
             print(f"calibrating {embedder} on the train split ...", flush=True)
-            table[embedder] = calibrate(kind)
+            # what other benchmarks fit into the entry (ask's settings) is kept
+            table[embedder] = {**table.get(embedder, {}), **calibrate(kind)}
             print(json.dumps(table[embedder]["membership"]))
         rows = sentences("train")
         table["cues-only"] = {"facets": fit_facets(rows, None)}
