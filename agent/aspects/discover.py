@@ -30,7 +30,7 @@ from vectorstore.units import Unit
 from .facets import FacetModel
 from .membership import Membership
 from .model import Aspect, AspectSet, Example
-from .phrases import key_phrases
+from .phrases import key_phrases, not_a_thing
 
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
@@ -318,25 +318,33 @@ def _label(aspects: list[Aspect], members: list[list[Unit]]) -> None:
                                                       top_terms(texts_by[a.id], 6), lang)
             if picked:
                 a.labels[lang] = picked
-    for a in aspects:
+    for a, units in zip(aspects, members, strict=True):
         a.label = a.labels.get(a.main_language) or a.label
+        _example_saying(a, units)
 
 
-# Common English verbs: a key phrase names the thing ("parental controls"), not the wish.
-_VERBS = frozenset("""need needs want wants wish like love loved hate use used using make
-makes take takes give gives keep keeps find found try tried know think feel see saw pay paid
-buy bought order ordered look looks looking come came go goes going tell told ask asked
-work works working start started stop stopped let lets put help helps add added show shows
-wait waiting waited say said says open opened check checked love loves""".split())
+def _example_saying(aspect: Aspect, units: list[Unit]) -> None:
+    """Make sure each language's examples hold a member sentence that says the key phrase
+    (the quote of a claim built from it must say what the claim says)."""
+    for lang, key in aspect.labels.items():
+        shown = aspect.examples_in(lang)
+        if any(key.lower() in e.text.lower() for e in shown):
+            continue
+        u = next((u for u in units if u.lang == lang and key.lower() in u.text.lower()), None)
+        if u is not None:
+            aspect.examples.append(Example(doc_id=u.record_id, text=u.text, lang=u.lang,
+                                           similarity=0.0))
 
 
 def _pick(terms: list[str], lang: str) -> str | None:
     if lang == "zh":
         nouns = [t for t in terms if _is_noun(t)]
         return (nouns or terms or [None])[0]
-    pairs = [t for t in terms[:4] if " " in t and t.split()[0] not in _VERBS
-             and t.split()[1] not in _VERBS]
-    single = [t for t in terms if " " not in t and t not in _VERBS]
+    def thing(word: str) -> bool:   # not a verb, a person, a time, an adverb
+        return not not_a_thing(word)
+
+    pairs = [t for t in terms[:4] if " " in t and all(thing(w) for w in t.split())]
+    single = [t for t in terms if " " not in t and thing(t)]
     return (pairs or single or terms or [None])[0]
 
 

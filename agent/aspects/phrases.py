@@ -60,6 +60,14 @@ _ADVERB_LY = re.compile(r"^[a-z]{3,}ly$")
 _NOT_ADVERBS = frozenset("family reply supply assembly anomaly rally belly jelly italy july".split())
 
 
+def not_a_thing(word: str) -> bool:
+    """Whether an English word cannot name an aspect on its own: a verb form, a function
+    word, a person, a span of time or an adverb."""
+    w = word.lower()
+    return (w in _VERBS or w in _STOP or w in _FUNCTION or w in _EMPTY_ALONE
+            or bool(_VERBISH.match(w)) or (bool(_ADVERB_LY.match(w)) and w not in _NOT_ADVERBS))
+
+
 def english_chunks(text: str) -> list[str]:
     words = _WORD.findall(text.lower())
     out: list[str] = []

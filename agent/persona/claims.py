@@ -77,6 +77,10 @@ def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: st
     if _FIRST_PERSON.search(t):
         return 'write about the customers ("they"), not "I" or "we".' if language != "zh" \
             else '用第三人称（他们），不要用"我"。'
+    words = content_terms(t)
+    if len(words) < 2:   # "They are", "They want it."
+        return "say what they say about it, in a full sentence." if language != "zh" \
+            else "写一句完整的话，说出他们说了什么。"
     members = ctx.members_text[aspect.id]
     pool = " ".join(members)
     if any(n not in pool for n in _NUMBER.findall(t)):
@@ -85,7 +89,6 @@ def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: st
         names = [w for w in _CAPITALISED.findall(t) if w not in pool and w not in START.values()]
         if names:
             return f"do not add names ({names[0]}) the comments do not contain."
-    words = content_terms(t)
     same = [m for m, lang in zip(members, ctx.member_langs[aspect.id], strict=True)
             if lang == language]
     for m in same:
@@ -201,7 +204,8 @@ class ClaimWriter:
         return tidy(out.claim) if out is not None else None
 
     def _claim(self, aspect: Aspect, text: str, lang: str, by: str, group_size: int) -> Claim:
-        quote = _quote(aspect, self.language)
+        key = aspect.labels.get(lang) if by == "code" else None
+        quote = _quote(aspect, self.language, key)
         evidence = evidence_with(aspect.members, quote)
         return Claim(text=text, aspect_id=aspect.id, evidence_ids=evidence,
                      support_count=aspect.support,
@@ -216,8 +220,13 @@ def evidence_with(members: list[str], quote: Quote | None) -> list[str]:
     return (first + [m for m in members if m not in first])[:EVIDENCE]
 
 
-def _quote(aspect: Aspect, language: str) -> Quote | None:
-    for e in aspect.examples_in(language) or aspect.examples:
+def _quote(aspect: Aspect, language: str, key: str | None = None) -> Quote | None:
+    """The most typical member sentence in ``language`` (else in any); one that says the
+    claim's key phrase when a code-built claim names one, so claim and quote agree."""
+    examples = aspect.examples_in(language) or aspect.examples
+    if key:
+        examples = [e for e in examples if key.lower() in e.text.lower()] + examples
+    for e in examples:
         return Quote(text=e.text, doc_id=e.doc_id, lang=e.lang)
     return None
 

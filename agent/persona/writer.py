@@ -71,7 +71,9 @@ class PersonaWriter:
               proposals: dict[str, str] | None = None) -> Written:
         """``proposals``: aspect id → a sentence an autonomous interview proposed for it."""
         aspects = found.aspects.aspects
-        chosen = choose(aspects, self.min_support)
+        roles = stated_roles(group.texts, [m.get("lang") or "und" for m in group.metas],
+                             language)
+        chosen = choose(aspects, self.min_support, [r.phrase for r in roles])
         ctx = ClaimContext(aspects, {a.id: [u.text for u in units] for a, units in
                                      zip(aspects, found.sentences, strict=True)},
                            {a.id: [u.lang for u in units] for a, units in
@@ -85,8 +87,6 @@ class PersonaWriter:
             claim = writer.claim(a, index[a.id], group.size, (proposals or {}).get(a.id),
                                  reserve=2)
             claims[FACET_FIELDS[a.facet]].append(claim)
-        roles = stated_roles(group.texts, [m.get("lang") or "und" for m in group.metas],
-                             language)
         stated = roles[0] if roles else None
         role = stated.phrase if stated else None
         who = self._who(group, roles, aspects, language)
@@ -155,14 +155,20 @@ class PersonaWriter:
         return claims
 
 
-def choose(aspects: list[Aspect], min_support: int) -> list[Aspect]:
+def choose(aspects: list[Aspect], min_support: int, roles: list[str] | None = None
+           ) -> list[Aspect]:
     """The aspects that become claims: per facet the largest (``PER_FACET``), at most
     ``MAX_CLAIMS`` in all, biggest first; an aspect whose key phrase repeats one already
-    chosen in its facet is left out (no two claims about the same thing)."""
+    chosen in its facet is left out (no two claims about the same thing), and so is one whose
+    key phrase is only a stated role ("uni student": who they are is the who-claim's)."""
+    said = [content_terms(r) for r in roles or []]
     picked: list[Aspect] = []
     per: dict[str, list[Aspect]] = {f: [] for f in CLAIM_FACETS}
     for a in sorted(aspects, key=lambda a: (-a.support, a.id)):
         if a.facet not in per or a.support < min_support:
+            continue
+        terms = content_terms(a.label)
+        if terms and any(terms <= r for r in said):
             continue
         if len(per[a.facet]) >= PER_FACET or any(a.label == b.label for b in per[a.facet]):
             continue

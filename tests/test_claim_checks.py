@@ -1,0 +1,40 @@
+"""What a claim must be before it stands: the checks, its quote, which aspects get one."""
+
+from agent.aspects.model import Aspect, Example
+from agent.persona.claims import ClaimContext, _quote, check
+from agent.persona.writer import choose
+
+MEMBERS = ["The exchange rate markup abroad is hidden.", "I lost my card in Rome.",
+           "The markup on the exchange rate is steep."]
+
+
+def aspect(label="exchange rate markup", facet="pain_point", support=10, aid="g1.a1"):
+    return Aspect(id=aid, facet=facet, label=label, labels={"en": label}, members=["r1"],
+                  support=support, prevalence=0.3,
+                  examples=[Example(doc_id="r2", text=MEMBERS[1], lang="en", similarity=0.9),
+                            Example(doc_id="r1", text=MEMBERS[0], lang="en", similarity=0.8)])
+
+
+def context(a):
+    return ClaimContext([a], {a.id: MEMBERS}, {a.id: ["en"] * 3}, lambda text, facet=None: 0)
+
+
+def test_a_sentence_with_nothing_in_it_is_no_claim():
+    a = aspect()
+    assert check("They are", a, 0, context(a), "en", []) is not None
+    assert check("They want it.", a, 0, context(a), "en", []) is not None
+    assert check("They say the markup on foreign payments is hidden and steep.", a, 0, context(a), "en",
+                 []) is None
+
+
+def test_the_quote_of_a_code_built_claim_says_its_key_phrase():
+    a = aspect()
+    assert _quote(a, "en").text == MEMBERS[1]                 # the most typical member
+    assert _quote(a, "en", "exchange rate markup").text == MEMBERS[0]
+
+
+def test_an_aspect_that_only_says_the_role_gets_no_claim():
+    role_only = aspect("uni student", support=30, aid="g1.a1")
+    fees = aspect("monthly fee", support=20, aid="g1.a2")
+    assert [a.id for a in choose([role_only, fees], 3, ["uni student"])] == ["g1.a2"]
+    assert [a.id for a in choose([role_only, fees], 3, [])] == ["g1.a1", "g1.a2"]
