@@ -50,7 +50,7 @@ def tidy(text: str) -> str:
     text = _TAGS.sub(" ", html.unescape(text))
     text = _STUTTER.sub("", text.strip())
     text = re.sub(r"\s+", " ", text).strip().strip('"“”').strip()
-    return text
+    return text[:1].upper() + text[1:]   # "they have been …" → "They have been …"
 
 
 def comments_block(texts: list[str]) -> str:
