@@ -43,6 +43,7 @@ def indexes(split: str, kind: str):
     for d in domains(split):
         corpus = Corpus(d, kind)
         users = {r["id"]: r["user_id"] for r in corpus.rows}
+        text_of = {r["id"]: r["text"] for r in corpus.rows}
         groups = []
         for group in corpus.truth["groups"]:
             ids = sorted(i for i, g in corpus.group_of.items() if g == group)
@@ -52,7 +53,8 @@ def indexes(split: str, kind: str):
                            [corpus.units[k] for k in keep], corpus.vectors[keep])
             found = discover(g, membership, facets, embedder)
             groups.append(GroupAspects(group, group, len(ids), found,
-                                       {i: {"user": users[i]} for i in ids}))
+                                       {i: {"user": users[i]} for i in ids},
+                                       {i: text_of[i] for i in ids}))
         out[d] = (corpus, groups)
     return out, membership, facets
 

@@ -72,11 +72,11 @@ def dominant(project, rows, ids: list[str], themes) -> tuple[str, float]:
     return best, share
 
 
-@MERGED
 @pytest.mark.parametrize("question,theme", [
-    ("Who finds the letters too small?", "small_letters"),
-    ("哪些用户觉得字太小看不清？", "small_letters"),
-    ("Who complains about the exchange rate markup abroad?", "fx_markup"),
+    pytest.param("Who finds the letters too small?", "small_letters", marks=MERGED),
+    pytest.param("哪些用户觉得字太小看不清？", "small_letters", marks=MERGED),
+    pytest.param("Who complains about the exchange rate markup abroad?", "fx_markup",
+                 marks=MERGED),
     ("哪些用户抱怨游戏充值失败？", "game_topups_fail"),
 ])
 def test_who_counts_what_the_texts_say(demo, question, theme):

@@ -22,6 +22,7 @@ from agent.aspects.membership import CALIBRATION, FALLBACK_EMBEDDER
 from agent.aspects.model import Aspect
 from agent.persona.evidence import content_terms
 
+from .mentions import mention_terms, mentions
 from .question import Filters
 
 
@@ -89,6 +90,7 @@ class GroupAspects:
     size: int
     found: Discovered
     metas: dict[str, dict[str, Any]]        # record id → metadata
+    texts: dict[str, str] = field(default_factory=dict)   # record id → text (for mentions)
 
 
 @dataclass
@@ -193,6 +195,34 @@ class AspectIndex:
         it, but the aspect it is nearest to is the right one four times in five (measured on
         the train split)."""
         filters = filters or Filters()
+        found = self._by_aspects(statement, lang, filters, facet)
+        return self._with_mentions(found, statement, lang, filters)
+
+    def _with_mentions(self, found: list[Match], statement: str, lang: str,
+                       filters: Filters) -> list[Match]:
+        """``found`` with, per group, the texts that say a short statement word for word
+        (``mentions.py``) added to what its aspects count."""
+        terms = mention_terms(statement, lang)
+        if not terms:
+            return found
+        by_group = {m.group.id: m for m in found}
+        out = []
+        for g in self.groups:
+            m = by_group.get(g.id)
+            have = set(m.members) if m else set()
+            extra = [rid for rid, text in sorted(g.texts.items()) if rid not in have
+                     and mentions(text, terms, lang)
+                     and keep(g.metas.get(rid, {}), filters, self.date_key, self.rating_key)]
+            if not extra:
+                if m:
+                    out.append(m)
+                continue
+            members = (m.members if m else []) + extra
+            out.append(Match(g, m.aspects if m else [], members, self._users(g, members)))
+        return sorted(out, key=lambda m: (-m.count, m.group.id))
+
+    def _by_aspects(self, statement: str, lang: str, filters: Filters,
+                    facet: str | None) -> list[Match]:
         settings = self.settings.for_language(lang)
         vec = self.embed([statement])
         candidates: list[tuple[float, GroupAspects, int]] = []

@@ -222,12 +222,14 @@ def build_index(engine: AskEngine, aspect_sets: dict[str, Any], embed, membershi
                 settings) -> AspectIndex:
     """The aspect index of an engine from each unit's stored aspects (``Discovered``)."""
     metas: dict[str, dict[str, dict[str, Any]]] = {}
+    texts: dict[str, dict[str, str]] = {}
     for r in engine.records:
         uid = engine.unit_of(r)
         if uid and uid != "unassigned":
             metas.setdefault(uid, {})[r.id] = r.meta
+            texts.setdefault(uid, {})[r.id] = r.text
     groups = [GroupAspects(uid, engine.name_of(uid), len(metas.get(uid, {})), found,
-                           metas.get(uid, {}))
+                           metas.get(uid, {}), texts.get(uid, {}))
               for uid, found in sorted(aspect_sets.items())]
     return AspectIndex(groups, embed, membership, facets, settings, engine.date_key,
                        engine.rating_key)
