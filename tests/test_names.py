@@ -139,3 +139,15 @@ def test_differences_to_nearby_groups_keep_to_the_persona_language():
     group = SimpleNamespace(info=SimpleNamespace(keywords=["按钮", "孙子", "age", "buttons"]))
     d = differentiators(group, [("g3", ["孩子", "money", "school"], 0.5)], "en")[0]
     assert d.distinctive_keywords == ["age", "buttons"] and "孩子" not in d.text
+
+
+@pytest.mark.parametrize("name,ok", [
+    ("七十出头", False),          # an age in words
+    ("宿舍住三个人", False),      # a count: one person's detail
+    ("民间家长", False),          # a people word the texts never use
+    ("大一新生", True),           # a year of study is no age
+    ("关注空调的用户", True),
+])
+def test_a_chinese_name_has_no_number_and_a_people_word_of_the_texts(name, ok):
+    texts = ["我是房东，租客总是忘关空调。", "大一新生，宿舍的空调太吵。"]
+    assert (check_name(name, None, texts, "zh", set()) is None) == ok

@@ -55,7 +55,7 @@ everyone anyone kid kids child children son sons daughter daughters teenager tee
 babies husband wife partner friend friends family mum mom dad parent parents grandson
 granddaughter grandma grandpa boss colleague colleagues guy guys hour hours minute minutes
 day days week weeks month months year years time times today tonight morning evening night
-weekend weekends moment thing""".split())
+weekend weekends moment thing app apps afternoon afternoons""".split())
 _ADVERB_LY = re.compile(r"^[a-z]{3,}ly$")
 _NOT_ADVERBS = frozenset("family reply supply assembly anomaly rally belly jelly italy july".split())
 

@@ -18,7 +18,9 @@ from vectorstore.redact import redact
 from .llm_io import NameOut, tidy
 
 _BANNED = {"smollam", "smollm", "assistant", "chatgpt", "persona", "group", "segment"}
-_DIGIT = re.compile(r"\d|[一二三四五六七八九十百]+岁")
+# a digit, or a Chinese number ("七十出头", "住三个人"): an age or a count is one person's
+_DIGIT = re.compile(r"\d|[一二三四五六七八九十百千两]")
+_CLASS_YEAR = re.compile(r"[大高初研][一二三四]")   # "大一新生", "高三学生": a year of study
 
 
 def with_article(role: str) -> str:
@@ -95,7 +97,7 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         return "give a short name (two to five words)."
     if re.search(r"[<>{}\[\]\"“”?？]", n) or redact(n).counts:
         return "give a plain name: no quotes, brackets or contact details."
-    if _DIGIT.search(n):
+    if _DIGIT.search(_CLASS_YEAR.sub("", n)):
         return "do not use ages or numbers in the name."
     zh = language == "zh"
     words = re.findall(r"[^\W\d_][\w'-]*", n.lower()) if not zh else []
@@ -109,6 +111,9 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         return "名字请用中文。"
     if zh and (_ZH_NOT_NAMES.match(n) or not ((role and role in n) or _ZH_PEOPLE.search(n))):
         return "名字要说明是哪类用户（例如“……的家长”“……的上班族”），不要用人名。"
+    if zh and not (role and role in n) and n[-2:] not in ("用户", "客户") and texts and \
+            not any(n[-2:] in t for t in texts):
+        return "用评论里说到的身份称呼他们，不要编造。"   # "聪明的家长" for landlords
     if not zh and _CJK.search(n):
         return "write the name in English."
     if re.search(r"[.!。！]$", n) or (words and words[0] in ("they", "these", "those")):
