@@ -149,5 +149,5 @@ def test_differences_to_nearby_groups_keep_to_the_persona_language():
     ("关注空调的用户", True),
 ])
 def test_a_chinese_name_has_no_number_and_a_people_word_of_the_texts(name, ok):
-    texts = ["我是房东，租客总是忘关空调。", "大一新生，宿舍的空调太吵。"]
+    texts = ["我是房东，租客总是忘关空调。", "我是大一的新生，宿舍的空调太吵。"]
     assert (check_name(name, None, texts, "zh", set()) is None) == ok
