@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from functools import lru_cache
 
 MIN_TEXTS = 2
 MIN_SHARE = 0.06  # a role one in sixteen of the group state; a stray mention names nobody
@@ -205,18 +204,7 @@ def group_role(texts: list[str], langs: list[str], language: str) -> Role | None
     return roles[0] if roles else None
 
 
-def role_of(texts: list[str], langs: list[str], least: int = 2) -> str | None:
-    """The role phrase stated most often among ``texts`` (at least ``least`` times)."""
-    found: Counter = Counter(r for r in (role_phrase(t, lang) for t, lang in
-                                         zip(texts, langs, strict=True)) if r)
-    if not found:
-        return None
-    role, n = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-    return role if n >= least else None
-
-
-@lru_cache(maxsize=1)
 def _posseg():
-    from agent.aspects.phrases import _posseg as shared
+    from agent.aspects.phrases import _posseg as shared  # jieba's tagger, loaded once there
 
     return shared()
