@@ -22,7 +22,11 @@ CANARY = "Zqxcanary"           # planted in the erased user's texts (Zqxcanary0,
 USER = "carol-zqx-0917"        # their user id (not an e-mail: stored as it is)
 
 
-def planted_corpus(tmp_path: Path, planted: int = 40) -> Path:
+PLANTED = 105   # every travellers' text of the demo: so the group's largest aspects, the ones
+                # the model is asked about first, carry the canary in their examples
+
+
+def planted_corpus(tmp_path: Path, planted: int = PLANTED) -> Path:
     """The demo corpus plus ``planted`` texts by USER: copies of travellers' texts with a
     canary word inside their first sentence (so quotes and aspect examples carry it)."""
     with open(DEMO_CORPUS, encoding="utf-8") as f:
@@ -79,6 +83,8 @@ def test_forget_leaves_no_trace_in_any_file_of_an_embedded_workspace(tmp_path, c
     project.deck()
     project.ask("Who complains about hotel deposits abroad?", use_llm=False)  # aspects files
     before_records = project.status().records
+    stored = len(project.providers.store().find("user", [USER]))   # the planted rows kept
+    assert stored >= PLANTED - 3, stored                        # (a broken row is rejected)
     project.providers.forget_store()
 
     needles = [CANARY, USER]
@@ -92,7 +98,7 @@ def test_forget_leaves_no_trace_in_any_file_of_an_embedded_workspace(tmp_path, c
     r = cli("-w", ws, "--json", "forget", "--user", USER)
     assert r.code == 0, r.stderr
     out = r.json
-    assert out["deleted"] == 40 and out["records"] == before_records - 40
+    assert out["deleted"] == stored and out["records"] == before_records - stored
 
     left = files_holding(ws, needles)
     assert not left, f"after forget the erased text or user id is still in: {left}"
@@ -100,7 +106,7 @@ def test_forget_leaves_no_trace_in_any_file_of_an_embedded_workspace(tmp_path, c
     # what is left still works, and says what changed
     after = build_project(load_settings(ws))
     status = after.status()
-    assert status.records == before_records - 40
+    assert status.records == before_records - stored
     assert {"generate", "deck"} <= set(status.stale)
     personas = after.artifacts.personas()
     assert personas and all(CANARY not in p.model_dump_json() for p in personas)

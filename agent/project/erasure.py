@@ -5,8 +5,10 @@ A text is found in a file by its bytes: every 24-byte window of each erased text
 looked up at every 8th offset of the file, so any stretch of 31 bytes or more copied from an
 erased text is found, wherever it sits (a log line, a model answer, a JSON string); shorter
 sentence units of 8 bytes or more (what prompts quote, and models echo) and user ids are
-searched for whole. What a remaining text also says is not a trace: a copy of someone else's
-words stays. Texts and units under 8 bytes are removed by their record ids only.
+searched for whole. A log or line file also loses every line with a word only the erased
+texts used (a model's paraphrase of one copies too little to be found by its bytes). What a
+remaining text also says is not a trace: a copy of someone else's words stays. Texts and
+units under 8 bytes are removed by their record ids only.
 """
 
 from __future__ import annotations
@@ -242,17 +244,23 @@ class Eraser:
             self.done.removed.append(self._rel(directory) + "/")
 
     def lines(self, path: Path) -> bool:
-        """Rewrite ``path`` without the lines that hold a trace; True if it changed."""
+        """Rewrite ``path`` without the lines that hold a trace — an erased text, a record id,
+        or a word only the erased texts used; True if it changed."""
         try:
             data = path.read_bytes()
         except FileNotFoundError:
             return False
-        if not self.traces.in_bytes(data) and not any(
-                i.encode() in data for i in self.traces.ids):
-            return False
         ids = [i.encode() for i in self.traces.ids]
-        kept = [line for line in data.splitlines(keepends=True)
-                if not self.traces.in_bytes(line) and not any(i in line for i in ids)]
+
+        def trace(chunk: bytes) -> bool:
+            # a model's paraphrase of an erased text ("They lost Zqx96 their card") copies
+            # too little of it to be found by its bytes, but keeps a word only they used
+            return (self.traces.in_bytes(chunk) or any(i in chunk for i in ids)
+                    or self.traces.only_erased_words(chunk.decode("utf-8", "replace")))
+
+        if not trace(data):
+            return False
+        kept = [line for line in data.splitlines(keepends=True) if not trace(line)]
         atomic_write(path, b"".join(kept))
         self.done.changed.append(self._rel(path))
         return True
