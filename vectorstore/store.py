@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,10 @@ from .labels import LabelView
 log = logging.getLogger(__name__)
 PAGE = 2000
 WRITE_BATCH = 2000
+#: chromadb builds a client's shared system lazily and not thread-safely: two API requests
+#: opening the same store at once failed with "'RustBindingsAPI' object has no attribute
+#: 'bindings'" (seen in `persona serve`), so clients are created one at a time
+_CLIENTS = threading.Lock()
 _NAME_OK = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,510}[A-Za-z0-9]$")
 
 
@@ -54,16 +59,17 @@ class ChromaStore:
         self.location = url or str(path)
         settings = Settings(anonymized_telemetry=False)
         try:
-            if url:
-                parsed = urlparse(url)
-                if parsed.scheme not in ("http", "https") or not parsed.hostname:
-                    raise InputError(f"invalid --chroma-url {url!r}: expected http://HOST:PORT")
-                self._client = chromadb.HttpClient(
-                    host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https", settings=settings)
-            else:
-                Path(path).mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(path=str(path), settings=settings)
+            with _CLIENTS:
+                if url:
+                    parsed = urlparse(url)
+                    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+                        raise InputError(f"invalid --chroma-url {url!r}: expected http://HOST:PORT")
+                    self._client = chromadb.HttpClient(
+                        host=parsed.hostname, port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                        ssl=parsed.scheme == "https", settings=settings)
+                else:
+                    Path(path).mkdir(parents=True, exist_ok=True)
+                    self._client = chromadb.PersistentClient(path=str(path), settings=settings)
         except InputError:
             raise
         except Exception as exc:  # noqa: BLE001 - chromadb raises many types for a store it cannot open or reach
