@@ -340,11 +340,9 @@ def _pick(terms: list[str], lang: str) -> str | None:
     if lang == "zh":
         nouns = [t for t in terms if _is_noun(t)]
         return (nouns or terms or [None])[0]
-    def thing(word: str) -> bool:   # not a verb, a person, a time, an adverb
-        return not not_a_thing(word)
-
-    pairs = [t for t in terms[:4] if " " in t and all(thing(w) for w in t.split())]
-    single = [t for t in terms if " " not in t and thing(t)]
+    # not a verb, a person, a time or an adverb
+    pairs = [t for t in terms[:4] if " " in t and not any(not_a_thing(w) for w in t.split())]
+    single = [t for t in terms if " " not in t and not not_a_thing(t)]
     return (pairs or single or terms or [None])[0]
 
 

@@ -105,12 +105,11 @@ class PersonaWriter:
         if name is None:
             # the role with the top aspect, the role alone, the top aspect alone: the first
             # that passes the same checks as the model's name
-            tries = [fallback_name(role, top, language), fallback_name(role, None, language),
-                     fallback_name(None, top, language)] if role else [
-                         fallback_name(None, top, language)]
-            name = next((t for t in tries if check_name(t, role if role and t != tries[-1]
-                                                        else None, texts, language,
-                                                        grounded) is None),
+            tries = ([(fallback_name(role, top, language), role),
+                      (fallback_name(role, None, language), role)] if role else [])
+            tries.append((fallback_name(None, top, language), None))
+            name = next((n for n, r in tries
+                         if check_name(n, r, texts, language, grounded) is None),
                         fallback_name(None, None, language))
             fallbacks.append("name")
         tagline = write_tagline(self.llm, self.prompts, self.usage, self.remaining(), points,
