@@ -25,6 +25,19 @@ from evals.metrics.claims import name_states_role, role_head
     ("我今年七十多岁了，菜单太多。", "zh", "老年用户"),
     ("I'm retired, so I have time.", "en", "retiree"),
     ("我退休好几年了。", "zh", "退休人员"),
+    # what someone does says who they are, for verbs of work and daily life only
+    ("I work the graveyard shift at a warehouse.", "en", "night-shift worker"),
+    ("I usually commute into the city by train.", "en", "commuter"),
+    ("I travel for work twice a month.", "en", "business traveller"),
+    ("I teach Year 9 maths.", "en", "teacher"),
+    ("I love the new layout.", "en", None),
+    ("I use it every morning.", "en", None),
+    ("我在物流仓库上夜班，晚上十点到早上六点。", "zh", "夜班族"),
+    ("本人每天开车通勤，路上四十分钟。", "zh", "通勤族"),
+    ("夜班族报到：平时太忙没时间做饭。", "zh", "夜班族"),
+    ("本人是保安，一般半夜才开始值班。", "zh", "保安"),
+    ("我是退休老会计，眼神不好。", "zh", "退休人员"),
+    ("As a retired teacher, I have time.", "en", "retiree"),
 ])
 def test_a_self_description_gives_its_role(text, lang, role):
     assert role_phrase(text, lang) == role
@@ -39,6 +52,22 @@ def test_roles_said_in_different_words_are_counted_as_one():
     assert role is not None and role.head == "worker" and role.phrase == "office worker"
     assert len(role.texts) == 3 and role.share == 0.3
     assert head_of("大三学生", "zh") == head_of("大学生", "zh") == "学生"
+
+
+def test_a_kind_shared_across_roles_names_the_group():
+    # nurses, guards and warehouse staff who all work nights: night-shift workers, not the
+    # largest single job
+    texts = ["Night-shift nurse here: soup is cold.", "I'm a night-shift nurse.",
+             "I work the graveyard shift.", "I work nights at a depot.",
+             "I'm a factory technician.", "I'm a factory technician, food is late.",
+             "I'm a factory technician on days.", "Cold again.", "Late.", "Meh."]
+    role = group_role(texts, ["en"] * len(texts), "en")
+    assert role is not None and role.phrase == "night-shift worker" and len(role.texts) == 4
+    # one kind said with two heads of one job keeps the job: project manager, not "project
+    # worker"
+    texts = ["As a project manager, I plan.", "Project manager here.", "I'm a project lead.",
+             "Busy week.", "Ok.", "Fine.", "Sure.", "Hm.", "No.", "Yes."]
+    assert group_role(texts, ["en"] * len(texts), "en").phrase == "project manager"
 
 
 def test_a_stray_self_description_names_nobody():
@@ -61,3 +90,7 @@ def test_the_metric_reads_the_head_of_a_planted_label():
     assert name_states_role("关注服务费的学生", "大学生", "zh")
     assert name_states_role("带娃的家长", "带娃出行的家长", "zh")
     assert not name_states_role("关注热菜的技术员", "夜班工作者", "zh")
+    # a label's generic person word (工作者, 人员, 人士) is not what a name must say
+    assert name_states_role("关注热菜的夜班族", "夜班工作者", "zh")
+    assert name_states_role("爱听老歌的退休老人", "退休人员", "zh")
+    assert not name_states_role("关注价格的人士", "商务出差人士", "zh")

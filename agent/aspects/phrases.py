@@ -24,7 +24,10 @@ does did doing have has had having will would can could should may might must sh
 nor and or but so if then than too very just also still even ever only really quite rather
 almost always never often sometimes usually again already yet now here there when where why
 how what which who whom whose all both each few more most other some such own same
-very much many lot lots thing things stuff way ones one please thanks hi hello ok yes""".split())
+very much many lot lots thing things stuff way ones one please thanks hi hello ok yes
+two three four five six seven eight nine ten eleven twelve fifteen twenty thirty forty fifty
+sixty seventy eighty ninety hundred hundreds thousand thousands million half dozen
+first second third fourth fifth tenth""".split())   # a number counts, it names nothing
 _VERBISH = re.compile(r"^(?:\w+ing|\w+ed)$")
 # A chunk ends before a preposition, conjunction or adverb ("during intervals", "a tablet
 # before", "the ad-free tier because") and before a verb, with its -s form and irregular

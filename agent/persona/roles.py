@@ -44,7 +44,8 @@ statement department management government environment amount account percent
 fee free three tree coffee degree agree guarantee committee""".split())
 _ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
             re.compile(r"^(?:我是|本人是|本人)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
-            re.compile(r"^(?P<r>[^，,。\s]{1,8}?)(?:一枚|党|族)[，,：:]"),
+            re.compile(r"^(?P<r>[^，,。\s]{1,8}?(?:党|族))(?:一枚)?(?:[，,：:]|报到|来了|表示)"),
+            re.compile(r"^(?P<r>[^，,。\s]{1,8}?)一枚[，,：:]"),
             re.compile(r"^(?P<r>[^，,。\s]{2,8}?)(?:说两句|说一句|表示)"),
             # a sentence that is only a person word: "幼儿园老师。", "退休老人，"
             re.compile(r"^(?P<r>[^，,。\s]{2,8})(?:[，,。：:！!]|$)")]
@@ -65,6 +66,26 @@ OLDER = {"en": "older customer", "zh": "老年用户"}
 _AGE_EN = re.compile(r"^(?:i'?m|i am) (?P<n>\d{2})(?: years old| now|,|\.|!| and|$)")
 _AGE_ZH = re.compile(r"^(?:我|本人)(?:今年|已经)*"
                      r"(?P<n>\d{2}|[一二三四五六七八九]十[一二三四五六七八九多几]?)多?岁")
+#: an activity that says who someone is ("I commute into the city", "I teach Year 9", "我在仓库
+#: 上夜班"): the verb's agent noun, for a closed list of verbs of work and daily life — a verb
+#: such as "use" or "love" says nothing about the person
+_ACTIVITY_EN = re.compile(
+    r"^(?:i|we) (?:[a-z]+ly |also |still |now |just |mostly |mainly )?"
+    r"(?P<v>work (?:the |a )?(?:night|graveyard|overnight) shifts?|work nights|"
+    r"work (?:from|at) home|(?:travel|fly) (?:for work|on business)|commute|teach|freelance|"
+    r"drive for (?:a living|work)|run (?:a|my own) (?:small )?(?:online )?(?:business|shop|store))\b")
+_ACTIVITY_ROLE_EN = (("shift", "night-shift worker"), ("nights", "night-shift worker"),
+                     ("home", "home worker"), ("travel", "business traveller"),
+                     ("fly", "business traveller"), ("commute", "commuter"),
+                     ("teach", "teacher"), ("freelance", "freelancer"), ("drive", "driver"),
+                     ("run", "small business owner"))
+_ACTIVITY_ZH = re.compile(r"^(?:我|本人)[^，,。；;！!？?]{0,10}?(?P<v>上夜班|值夜班|通勤|出差|居家办公|"
+                          r"在家办公|远程办公|开网店|教书)")
+_ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤": "通勤族", "出差": "出差族",
+                     "居家办公": "居家办公族", "在家办公": "居家办公族", "远程办公": "居家办公族",
+                     "开网店": "网店店主", "教书": "老师"}
+#: Chinese words for an occupation whose last character is no person word
+_ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工")
 _RETIRED_EN = re.compile(r"^(?:i'?m|i am|being) (?:now |recently |newly |happily )?retired\b")
 _RETIRED_ZH = re.compile(r"^(?:我|本人)?(?:已经|刚)?(?:从单位)?退休")
 _ZH_DIGITS = {c: k for k, c in enumerate("零一二三四五六七八九")}
@@ -112,6 +133,13 @@ def role_phrase(text: str, lang: str) -> str | None:
         return OLDER["zh" if lang == "zh" else "en"] if age >= 60 else None
     if (_RETIRED_ZH if lang == "zh" else _RETIRED_EN).search(t if lang == "zh" else t.lower()):
         return "退休人员" if lang == "zh" else "retiree"
+    activity = (_ACTIVITY_ZH if lang == "zh" else _ACTIVITY_EN).search(
+        t if lang == "zh" else t.lower())
+    if activity:
+        verb = activity.group("v")
+        if lang == "zh":
+            return _ACTIVITY_ROLE_ZH[verb]
+        return next(role for word, role in _ACTIVITY_ROLE_EN if word in verb)
     if lang == "zh":
         for pattern in _ROLE_ZH:
             m = pattern.search(t)
@@ -127,6 +155,8 @@ def role_phrase(text: str, lang: str) -> str | None:
         if (not role or role in _NOT_ROLES or role.split()[-1] in _NOT_PERSONS
                 or role.startswith(("someone", "one ", "bit "))):
             return None
+        if role.startswith("retired "):
+            return "retiree"
         return "parent" if _FAMILY_EN.match(role) else role
     return None
 
@@ -150,32 +180,60 @@ def _chinese_role(raw: str) -> str | None:
     if len(phrase) < 2:
         cut = raw.rfind("的")
         phrase = raw if cut < 0 or len(raw) - cut - 1 < 2 else raw[cut + 1:]
-    if not _ZH_PERSON_END.search(phrase) or len(phrase) > 8:
+    if not (_ZH_PERSON_END.search(phrase) or phrase.endswith(_ZH_OCCUPATIONS)) or len(phrase) > 8:
         return None
-    return phrase
+    # a retired accountant, teacher or worker is retired first: one role, however they put it
+    return "退休人员" if phrase.startswith("退休") else phrase
 
 
 def head_of(role: str, lang: str) -> str:
     """What two role phrases share when they name one role: the Chinese phrase's last two
-    characters, the English phrase's last word in the singular."""
+    characters (the whole of a "…族" word: 夜班族 and 上班族 are two roles), the English
+    phrase's last word in the singular."""
     if lang == "zh":
-        return role[-2:]
+        return role if role.endswith("族") else role[-2:]
     if role == "parent":
         return role
     last = role.split()[-1] if " of " not in role else role.split(" of ")[0].split()[-1]
     return re.sub(r"(?<=[^s])s$", "", last)
 
 
+#: English words before a role that say what kind of person, not which role
+_NOT_KINDS = frozenset("""small big busy young old older new proud happy frustrated long-time
+longtime regular loyal full-time part-time first-time single working retired former""".split())
+#: the heads that say a kind of person and nothing more ("night-shift worker", "夜班族")
+_GENERIC_HEADS = {"en": (" worker", " people"), "zh": ("人员", "族", "的人")}
+
+
+def kind_of(role: str, lang: str) -> str | None:
+    """The kind a role phrase shares with others of different heads: "night-shift nurse" and
+    "night-shift worker" are both night-shift, "夜班护士" and "夜班族" both 夜班; None when the
+    phrase has no such word."""
+    if role in OLDER.values():
+        return None
+    if lang == "zh":
+        rest = role[:-1] if role.endswith("族") else role[:-2]
+        return rest if len(rest) >= 2 and "的" not in rest else None
+    words = role.split()
+    if len(words) < 2 or " of " in role:
+        return None
+    first = words[0]
+    return None if first in _NOT_KINDS else first
+
+
 def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 2
                  ) -> list[Role]:
     """The roles the group's texts state in ``language`` (a role in another script would mix
     scripts in a name), most stated first: those stated by at least ``MIN_TEXTS`` texts and
-    ``MIN_SHARE`` of the group, at most ``most``."""
+    ``MIN_SHARE`` of the group, at most ``most``. Phrases are counted by their head, and
+    also by a kind they share across heads: a group of night-shift nurses, guards and
+    technicians is "night-shift workers" when more of its texts say night-shift than any
+    one head."""
     from vectorstore.units import split_units
 
-    by_head: dict[str, list[int]] = defaultdict(list)
-    phrases: dict[str, Counter] = defaultdict(Counter)
-    first: dict[str, tuple[int, str]] = {}
+    by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
+    phrases: dict[tuple[str, str], Counter] = defaultdict(Counter)
+    first: dict[tuple[str, str], tuple[int, str]] = {}
     for k, (text, lang) in enumerate(zip(texts, langs, strict=True)):
         if (lang == "zh") != (language == "zh"):
             continue
@@ -183,19 +241,36 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
             role = role_phrase(unit.text, lang)
             if not role:
                 continue
-            h = head_of(role, lang)
-            if not by_head[h] or by_head[h][-1] != k:
-                by_head[h].append(k)
-            phrases[h][role] += 1
-            first.setdefault(h, (k, unit.text))
-    out = []
-    for head, ids in sorted(by_head.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+            kind = kind_of(role, lang)
+            for key in (("head", head_of(role, lang)), *((("kind", kind),) if kind else ())):
+                if not by_key[key] or by_key[key][-1] != k:
+                    by_key[key].append(k)
+                phrases[key][role] += 1
+                first.setdefault(key, (k, unit.text))
+    out: list[Role] = []
+    taken: set[int] = set()
+    # a head before a kind stated by as many texts; a role whose texts an earlier one
+    # mostly counted already is the same people said again
+    for key, ids in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0][0], kv[0][1])):
         share = len(ids) / max(len(texts), 1)
         if len(ids) < MIN_TEXTS or share < MIN_SHARE or len(out) == most:
             continue
-        phrase = sorted(phrases[head].items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))[0][0]
-        out.append(Role(phrase, head, tuple(ids), round(share, 4), language, first[head]))
+        if len(taken & set(ids)) > len(ids) / 2:
+            continue
+        phrase = _phrase(key, phrases[key], language)
+        out.append(Role(phrase, key[1], tuple(ids), round(share, 4), language, first[key]))
+        taken |= set(ids)
     return out
+
+
+def _phrase(key: tuple[str, str], phrases: Counter, language: str) -> str:
+    """The words to show for a role: its most common phrase; for a kind, the phrase with a
+    generic head when its texts use one ("night-shift worker" over "night-shift nurse")."""
+    ranked = [p for p, _ in sorted(phrases.items(), key=lambda kv: (-kv[1], len(kv[0]), kv[0]))]
+    if key[0] == "kind":
+        generic = {key[1] + g for g in _GENERIC_HEADS["zh" if language == "zh" else "en"]}
+        return next((p for p in ranked if p in generic), ranked[0])
+    return ranked[0]
 
 
 def group_role(texts: list[str], langs: list[str], language: str) -> Role | None:

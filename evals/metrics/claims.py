@@ -46,7 +46,7 @@ _QUESTION = re.compile(
 _FAMILY_EN = ("parent", "mum", "mom", "dad", "mother", "father", "famil")
 _FAMILY_ZH = ("家长", "父母", "宝妈", "宝爸", "妈妈", "爸爸")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_ZH_GENERIC = ("作者", "工作", "用户", "人员")
+_ZH_GENERIC = ("作者", "工作", "用户", "人员", "人士")
 
 
 # -- the definitions ---------------------------------------------------------------------------
@@ -152,6 +152,10 @@ def name_states_role(name: str, role: str, language: str = "en") -> bool:
         core = re.sub(r"(?<=..)[党族人]$", "", role.rsplit("的", 1)[-1] or role)
         family = core in _FAMILY_ZH or core.endswith(("妈妈", "爸爸"))
         head = core[-2:] if len(core) >= 3 and core[-2:] not in _ZH_GENERIC else None
+        # a generic person word says nothing: "夜班工作者" is named by 夜班 ("夜班族")
+        kind = re.sub(r"(?:工作者|人员|人士)$", "", core)
+        if head is None and len(kind) >= 2 and kind != core:
+            head = kind
         return (core in name or (head is not None and head in name)
                 or (family and any(f in name for f in _FAMILY_ZH)))
     low = name.lower()
