@@ -19,6 +19,9 @@ GROUNDED = {"gamer", "gamers", "game", "wallet", "parents", "kids", "spending", 
     ("what my teenager buys", None, "do not cut a phrase"),
     ("Weekend wallet users", "gamer", "include 'Gamers'"),
     ("They love games.", None, "not a sentence"),
+    ("A-L: Premise", None, "not a list or a title"),     # the local model wrote this one
+    ("Sleep tracking fans", None, None),
+    ("Sleep tracking", None, "a group of people"),
 ])
 def test_a_name_says_who_in_its_own_words(name, role, why):
     got = check_name(name, role, TEXTS, "en", GROUNDED)

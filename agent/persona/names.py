@@ -88,6 +88,13 @@ def _is_chunk(key: str, aspect: Aspect, language: str) -> bool:
     return any(key in chunks(e.text, language) for e in aspect.examples_in(language))
 
 
+#: an English word for a group of people: a plural person noun ("commuters", "owners",
+#: "students", "parents") or a word that only names people
+_EN_PERSON = re.compile(r"^(?:[a-z-]+(?:ers|ors|ists|ians|ants|ents|ees|ies|als)|people|folks|"
+                        r"staff|families|children|kids|teens|adults|couples|mums|moms|dads|"
+                        r"women|men|fans|buffs|pros|newbies|beginners)$")
+
+
 def check_name(name: str, role: str | None, texts: list[str], language: str,
                grounded: set[str]) -> str | None:
     """Why ``name`` may not stand (None: it may). ``grounded``: lower-cased words of the
@@ -124,8 +131,8 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
     if any(w in _BANNED for w in words) or any(b in n.lower() for b in _BANNED):
         return "describe the customers, not the assistant, the group or a persona."
     if not zh:
-        if "," in n:
-            return "give one name, not a list."
+        if re.search(r"[,:;/]", n):
+            return "give one name, not a list or a title."
         for w in re.findall(r"\b[A-Z][A-Za-z]+\b", n)[1:]:
             if w.lower() not in grounded:
                 return f"do not use a person's name or a word the texts do not contain ({w})."
@@ -135,6 +142,8 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
     low = n.lower()
     if (len(words) >= 2 or zh) and any(low in t.lower() for t in texts) and low != (role or ""):
         return "say who they are in your own words; do not cut a phrase out of one comment."
+    if not zh and not role and not any(_EN_PERSON.match(w) for w in words):
+        return "say who they are: a group of people (for example 'Commuters who …')."
     if role:
         head = role.split()[-1] if not zh else role
         if (zh and role not in n) or (not zh and head.rstrip("s") not in low):
