@@ -38,6 +38,13 @@ from evals.metrics.claims import name_states_role, role_head
     ("本人是保安，一般半夜才开始值班。", "zh", "保安"),
     ("我是退休老会计，眼神不好。", "zh", "退休人员"),
     ("As a retired teacher, I have time.", "en", "retiree"),
+    # a stop word ends the phrase only as a whole word; a participle ends it too
+    ("As a small online shop owner, I edit every photo.", "en", "small online shop owner"),
+    ("Speaking as a professional preparing to relocate, I need grammar.", "en", "professional"),
+    ("As an older sibling, I share the account.", "en", "older sibling"),
+    ("I sell handmade candles through my own web shop.", "en", "seller"),
+    ("作为退休人员，时间比较多。", "zh", "退休人员"),    # not the generic 人员 alone
+    ("我是退休老教师，眼神不好。", "zh", "退休人员"),
 ])
 def test_a_self_description_gives_its_role(text, lang, role):
     assert role_phrase(text, lang) == role

@@ -17,8 +17,10 @@ from dataclasses import dataclass
 MIN_TEXTS = 2
 MIN_SHARE = 0.06  # a role one in sixteen of the group state; a stray mention names nobody
 
-_STOP_EN = (r"(?: who| that| with| and| on| in| at| from| for| by| since| to| about| living"
-            r"| working| moving|,|:|;|\.|!|$)")
+#: what ends a role phrase: a preposition, a relative pronoun or a participle ("a professional
+#: preparing to move"), each a whole word ("a small online shop owner" is not cut at "on")
+_STOP_EN = (r"(?:\s(?:who|that|with|and|on|in|at|from|for|by|since|to|about|"
+            r"[a-z]+ing(?<!sibling)(?<!darling))\b|,|:|;|\.|!|$)")
 _ROLE_EN = [
     re.compile(r"^(?:speaking |writing )?as (?:a|an|the|one of the) (?P<r>[a-z][a-z' -]{1,40}?)"
                + _STOP_EN),
@@ -57,6 +59,7 @@ _FAMILY_EN = re.compile(r"^(?:(?:new|first-time|single|working|busy|stay-at-home
 _FAMILY_ZH = re.compile(r"(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|二胎妈|当妈的|当爸的)$")
 #: the last character of a Chinese word for people (学生, 护士, 卖家, 博主, 白领, 患者 …)
 _ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶]$")
+_ZH_GENERIC_PERSONS = ("人员", "人士", "工作者", "人")
 _MARKERS_ZH = re.compile(r"^(?:一个|一名|一位|一枚|个|名|位)")
 
 
@@ -73,12 +76,13 @@ _ACTIVITY_EN = re.compile(
     r"^(?:i|we) (?:[a-z]+ly |also |still |now |just |mostly |mainly )?"
     r"(?P<v>work (?:the |a )?(?:night|graveyard|overnight) shifts?|work nights|"
     r"work (?:from|at) home|(?:travel|fly) (?:for work|on business)|commute|teach|freelance|"
-    r"drive for (?:a living|work)|run (?:a|my own) (?:small )?(?:online )?(?:business|shop|store))\b")
+    r"drive for (?:a living|work)|run (?:a|my own) (?:small )?(?:online )?(?:business|shop|store)|"
+    r"sell)\b")
 _ACTIVITY_ROLE_EN = (("shift", "night-shift worker"), ("nights", "night-shift worker"),
                      ("home", "home worker"), ("travel", "business traveller"),
                      ("fly", "business traveller"), ("commute", "commuter"),
                      ("teach", "teacher"), ("freelance", "freelancer"), ("drive", "driver"),
-                     ("run", "small business owner"))
+                     ("run", "small business owner"), ("sell", "seller"))
 _ACTIVITY_ZH = re.compile(r"^(?:我|本人)[^，,。；;！!？?]{0,10}?(?P<v>上夜班|值夜班|通勤|出差|居家办公|"
                           r"在家办公|远程办公|开网店|教书)")
 _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤": "通勤族", "出差": "出差族",
@@ -177,13 +181,15 @@ def _chinese_role(raw: str) -> str | None:
             break
         tail.insert(0, w)
     phrase = "".join(tail)
+    if phrase in _ZH_GENERIC_PERSONS and len(raw) > len(phrase):
+        phrase = raw   # "退休人员": the generic word alone ("人员") names nobody
     if len(phrase) < 2:
         cut = raw.rfind("的")
         phrase = raw if cut < 0 or len(raw) - cut - 1 < 2 else raw[cut + 1:]
     if not (_ZH_PERSON_END.search(phrase) or phrase.endswith(_ZH_OCCUPATIONS)) or len(phrase) > 8:
         return None
     # a retired accountant, teacher or worker is retired first: one role, however they put it
-    return "退休人员" if phrase.startswith("退休") else phrase
+    return "退休人员" if raw.startswith(("退休", "已退休")) else phrase
 
 
 def head_of(role: str, lang: str) -> str:
