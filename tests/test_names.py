@@ -90,6 +90,18 @@ def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
     assert english_chunks(text) == chunks
 
 
+@pytest.mark.parametrize("text,chunks", [
+    ("这价格太离谱了。", ["价格"]),          # after a degree adverb: what it is like, not a thing
+    ("等了二十分钟，急死人了。", []),         # before a final particle: a predicate
+    ("光是抠图就要半天。", []),              # an adverb ending in 是
+    ("歌词不同步，很烦。", ["歌词"]),
+])
+def test_chinese_key_phrases_are_things_not_predicates(text, chunks):
+    from agent.aspects.phrases import chinese_chunks
+
+    assert chinese_chunks(text) == chunks
+
+
 def test_a_name_from_the_texts_proper_nouns_is_refused():
     texts = ["Thanks to Amber at the desk, A-ZerBoss helped too.", "Amber was great.",
              "Parents love the pool.", "The parents here travel a lot."]

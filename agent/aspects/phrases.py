@@ -109,14 +109,25 @@ _ZH_EMPTY = frozenset("""时间 问题 东西 事情 情况 时候 地方 方面
 用户 客户 大家 朋友 孩子 儿子 女儿 老公 老婆 家人 今天 每天 晚上 早上 周末 小时 分钟""".split())
 
 
+#: what jieba tags as a noun but says how, not what: a degree adverb before it ("太离谱了")
+#: or a sentence-final particle after it ("急死人了") makes it a predicate; a two-character
+#: word ending in 是 is an adverb or a conjunction ("光是", "总是", "但是")
+_ZH_DEGREE = frozenset("太 很 真 好 挺 特别 非常 超 超级 有点 太过 更 最 蛮 十分 相当".split())
+_ZH_FINAL = frozenset("了 啊 呀 吧 啦 哦 呢 嘛".split())
+_ZH_SHI = re.compile(r"^.是$")
+
+
 def chinese_chunks(text: str) -> list[str]:
     """Nouns (and noun compounds of adjacent nouns) of a Chinese text; names of people and
-    places (``nr``, ``ns``) and a verbal noun alone ("自动", "预计") are no theme."""
+    places (``nr``, ``ns``), a verbal noun alone ("自动", "预计") and a word used as a
+    predicate ("太离谱了") are no theme."""
     out: list[str] = []
     run: list[tuple[str, str]] = []
+    before = ""
 
-    def close() -> None:
-        if run and not (len(run) == 1 and run[0][1] == "vn"):
+    def close(after: str) -> None:
+        if run and not (len(run) == 1 and run[0][1] == "vn") and before not in _ZH_DEGREE \
+                and after not in _ZH_FINAL:
             out.append("".join(w for w, _ in run))
         run.clear()
 
@@ -124,9 +135,10 @@ def chinese_chunks(text: str) -> list[str]:
         if (flag[:1] == "n" and flag not in ("nr", "ns", "nrfg", "nrt")) or flag in ("vn", "nz"):
             run.append((word, flag))
             continue
-        close()
-    close()
-    return [w for w in out if len(w) >= 2 and w not in _ZH_EMPTY]
+        close(word)
+        before = word
+    close("")
+    return [w for w in out if len(w) >= 2 and w not in _ZH_EMPTY and not _ZH_SHI.match(w)]
 
 
 def chunks(text: str, lang: str) -> list[str]:
