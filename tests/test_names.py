@@ -83,6 +83,7 @@ def test_a_key_phrase_that_is_no_noun_phrase_of_its_sentences_is_left_out_of_the
     ("It finally works and my daughter loves the weekly planner",
      ["weekly planner"]),
     ("the ad-free tier because of ads", ["ad-free tier", "ads"]),
+    ("'Working perfectly' meant a cracked screen", ["cracked screen"]),   # an irregular past
 ])
 def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
     from agent.aspects.phrases import english_chunks

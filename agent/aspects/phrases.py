@@ -47,7 +47,8 @@ die lag glitch hang die shake matter mean cause""".split()
 _VERBS = frozenset(_BASE_VERBS) | {v + ("es" if v.endswith(("s", "sh", "ch", "o")) else "s")
                                    for v in _BASE_VERBS} | frozenset("""made took gave kept
 found tried knew thought felt saw paid bought came went told asked put said got became
-seemed spent sent lost forgot left broke froze ran sold brought held fell did done""".split())
+seemed spent sent lost forgot left broke froze ran sold brought held fell did done meant
+caused hurt cost""".split())
 
 
 # Nouns that say nothing about what an aspect is on their own: people (they are the who, not
