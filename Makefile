@@ -16,9 +16,13 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet pip==26.3
 
 # torch first, pinned to the CPU build: an unpinned torch pulls a multi-GB CUDA build.
-# llama-cpp-python compiles llama.cpp the first time (about 4 minutes on 2 cores).
+# llama-cpp-python compiles llama.cpp (about 4 minutes on 2 cores) for any AVX2 CPU rather
+# than for this one (-march=native): the native build crashed (SIGSEGV in ggml's decode) on
+# an AVX-512 machine of this kind; no wheel cache, so a cached native build is never reused.
 $(STAMP): pyproject.toml constraints.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -c constraints.txt torch==2.13.0
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(BIN)/pip install --quiet --no-cache-dir -c constraints.txt \
+		'llama-cpp-python[server]'
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[local,dev]'
 	rm -f $(VENV)/.installed-*
 	touch $@
