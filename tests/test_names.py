@@ -35,6 +35,17 @@ def test_the_fallback_names_the_role_in_the_plural():
     assert fallback_name(None, None, "zh") == "用户"
 
 
+@pytest.mark.parametrize("share,en,zh", [
+    (0.12, "about one in eight", "约八分之一的人"), (0.14, "about one in seven", "约七分之一的人"),
+    (0.19, "about one in five", "约五分之一的人"), (0.29, "about a third", "约三分之一的人"),
+    (0.5, "about half", "约一半的人"), (0.05, "some", "一些人"),
+])
+def test_a_share_is_said_as_the_nearest_simple_fraction(share, en, zh):
+    from agent.persona.claims import share_words
+
+    assert (share_words(share, "en"), share_words(share, "zh")) == (en, zh)
+
+
 def test_the_summary_names_the_role_with_its_article():
     from agent.persona.summary import summary
 

@@ -15,6 +15,7 @@ same-language members (``MIN_WORDS``); and close to the aspect: in the compariso
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -117,16 +118,26 @@ def _same_sentence(a: str, b: str) -> bool:
     return bool(wa) and len(wa & wb) / max(len(wa | wb), 1) >= 0.8
 
 
+#: shares said as the nearest simple fraction (29% is "about a third", 12% "about one in
+#: eight"), each with its Chinese wording
+_FRACTIONS = [(2 / 5, "about two in five", "约五分之二的人"), (1 / 3, "about a third", "约三分之一的人"),
+              (1 / 4, "about one in four", "约四分之一的人"), (1 / 5, "about one in five", "约五分之一的人"),
+              (1 / 6, "about one in six", "约六分之一的人"), (1 / 7, "about one in seven", "约七分之一的人"),
+              (1 / 8, "about one in eight", "约八分之一的人"),
+              (1 / 10, "about one in ten", "约十分之一的人")]
+
+
 def share_words(p: float, language: str) -> str:
-    """A share in words: "about half", "约一半"."""
-    steps = [(0.9, "nearly all", "几乎所有人"), (0.7, "most", "大多数人"),
-             (0.55, "more than half", "一半以上的人"), (0.45, "about half", "约一半的人"),
-             (0.3, "about a third", "约三分之一的人"), (0.2, "about one in four", "约四分之一的人"),
-             (0.12, "about one in six", "约六分之一的人"), (0.0, "some", "一些人")]
-    for limit, en, zh in steps:
+    """A share in words: "about half", "约一半", "about one in eight"."""
+    zh = language == "zh"
+    for limit, en, cn in ((0.9, "nearly all", "几乎所有人"), (0.7, "most", "大多数人"),
+                          (0.55, "more than half", "一半以上的人"), (0.45, "about half", "约一半的人")):
         if p >= limit:
-            return zh if language == "zh" else en
-    return "some"
+            return cn if zh else en
+    if p < 0.085:
+        return "一些人" if zh else "some"
+    _, en, cn = min(_FRACTIONS, key=lambda f: abs(math.log(p / f[0])))
+    return cn if zh else en
 
 
 _VERBS = {
