@@ -88,3 +88,26 @@ def test_front_matter_is_yaml_and_unknown_keys_fail(tmp_path, head, error):
     p.write_text(f"---\n{head}\n---\nHi\n")
     with pytest.raises(PromptError, match=error):
         parse_prompt(p)
+
+
+def test_a_quote_is_the_whole_sentence_of_its_unit():
+    import numpy as np
+
+    from agent.persona.group import GroupData
+    from agent.persona.schema import Quote
+    from agent.persona.writer import _in_context
+    from vectorstore.segment.artifact import Level
+    from vectorstore.units import split_units
+
+    text = "Great app. The entry fee payment went through, but I was never registered! Fix it."
+    units = [u.text for u in split_units("r1", text)]
+    assert "The entry fee payment went through" in units   # cut at the contrast
+    group = GroupData("g1", Level.GROUP, ["r1"], [text], np.zeros((1, 2)), [{}], None, 1)
+    quote = _in_context(Quote(text="The entry fee payment went through", doc_id="r1"), group)
+    # the claim it stands under is a complaint: the quote keeps what makes it one
+    assert quote.text == "The entry fee payment went through, but I was never registered!"
+    assert quote.text in text
+    # a self-description split off its sentence is quoted with the sentence
+    who = "As a parent, I love the lunch notifications."
+    group = GroupData("g2", Level.GROUP, ["r2"], [who], np.zeros((1, 2)), [{}], None, 1)
+    assert _in_context(Quote(text="As a parent,", doc_id="r2"), group).text == who

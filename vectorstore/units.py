@@ -130,6 +130,17 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span of the sentence of ``text`` that holds ``text[start:end]`` — a unit is a
+    clause cut at a contrast or a self-description split off its sentence, and a quote read
+    without the rest of its sentence can say the opposite ("The payment went through" of
+    "The payment went through, but I was never registered")."""
+    for s, e in _sentences(text):
+        if s <= start < e:
+            return min(s, start), max(e, end)
+    return start, end
+
+
 def _marker_length(sentence: str) -> int:
     """Length of a leading discourse marker (0 when there is none, or nothing after it)."""
     hit = _MARKER_EN.match(sentence) or _MARKER_ZH.match(sentence)

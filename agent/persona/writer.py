@@ -119,6 +119,9 @@ class PersonaWriter:
             fallbacks.append("tagline")
         role_share = stated.share if stated else 0.0
         text = summary(group.size, group.users(), role, role_share, chosen, language)
+        for c in [*who, *(c for cs in claims.values() for c in cs)]:
+            c.quote = _in_context(c.quote, group)
+            c.other_quotes = [_in_context(q, group) for q in c.other_quotes]
         all_claims = [c for cs in claims.values() for c in cs]
         model = sum(c.written_by == "model" for c in all_claims)
         quotes = _quotes(all_claims, group)
@@ -192,6 +195,26 @@ def _distinctive(chosen: list[Aspect], group: GroupData, role: str | None = None
         if any(label.lower() in keywords for label in a.labels.values()):
             return a
     return fresh[0] if fresh else None
+
+
+#: the longest sentence quoted whole (a longer one is quoted by its unit)
+QUOTE_MAX = 220
+
+
+def _in_context(quote: Quote | None, group: GroupData) -> Quote | None:
+    """``quote`` (a member sentence unit) as the whole sentence of its text that holds it,
+    verbatim, when that sentence is not too long to quote."""
+    from vectorstore.units import sentence_around
+
+    if quote is None or quote.doc_id not in group.ids:
+        return quote
+    text = group.texts[group.index(quote.doc_id)]
+    at = text.find(quote.text)
+    if at < 0:
+        return quote
+    start, end = sentence_around(text, at, at + len(quote.text))
+    whole = text[start:end]
+    return quote if len(whole) > QUOTE_MAX else quote.model_copy(update={"text": whole})
 
 
 def _quotes(claims: list[Claim], group: GroupData) -> list[Quote]:
