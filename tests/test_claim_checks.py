@@ -38,3 +38,13 @@ def test_an_aspect_that_only_says_the_role_gets_no_claim():
     fees = aspect("monthly fee", support=20, aid="g1.a2")
     assert [a.id for a in choose([role_only, fees], 3, ["uni student"])] == ["g1.a2"]
     assert [a.id for a in choose([role_only, fees], 3, [])] == ["g1.a1", "g1.a2"]
+
+
+def test_a_claim_about_what_they_want_does_not_say_who_they_are():
+    a = aspect()
+    # the local model's goal claim on the demo: a who-statement under Goals
+    assert "not who they are" in check("They are customers with a hidden exchange rate markup.",
+                                       a, 0, context(a), "en", [])
+    assert check("他们都是经常出国的人。", a, 0, context(a), "zh", []) is not None
+    assert check("They say the markup on foreign payments is hidden and steep.", a, 0,
+                 context(a), "en", []) is None

@@ -40,6 +40,12 @@ _MARKUP = re.compile(r"[<>{}\[\]]|\{\{|\}\}|</?\w+>")
 _PLACEHOLDER = re.compile(r"\b(?:EMAIL|PHONE|CARD|ID_NUMBER|IBAN|IP|SECRET|X{2,}|TBD|N/A)\b")
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
+#: a sentence that says who they are ("They are customers with limited access"): the
+#: who-claims say that, an aspect's claim says what they want, do or complain about
+_IDENTITY = re.compile(r"^(?:they|these (?:customers|users))(?:'re| are) (?:[\w-]+ ){0,3}?"
+                       r"(?:customers|users|people|clients|members|shoppers|buyers|sellers|"
+                       r"owners|parents|students|workers|players|travell?ers)\b|^他们(?:都|大多|主要)?是",
+                       re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself|we|we're|our|us)\b|我",
                            re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
@@ -78,6 +84,9 @@ def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: st
     if _FIRST_PERSON.search(t):
         return 'write about the customers ("they"), not "I" or "we".' if language != "zh" \
             else '用第三人称（他们），不要用"我"。'
+    if aspect.facet != "who" and _IDENTITY.search(t):
+        return "say what they want, do or complain about, not who they are." \
+            if language != "zh" else "说他们想要什么、做什么或抱怨什么，不要说他们是谁。"
     words = content_terms(t)
     if len(words) < 2:   # "They are", "They want it."
         return "say what they say about it, in a full sentence." if language != "zh" \
