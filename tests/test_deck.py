@@ -14,7 +14,7 @@ from markdown_it import MarkdownIt
 
 from agent.deck.mapping import MapData
 from agent.deck.render import md, render_html, render_markdown
-from agent.persona.schema import Persona
+from agent.persona.schema import Persona, Quote
 from tests.conftest import require
 from vectorstore.segment.artifact import parse_segmentation
 
@@ -114,6 +114,18 @@ def test_the_card_face_shows_claims_with_share_and_one_quote_and_no_ids():
                      p.id, "kwstudent"):
             assert text not in face, text
     assert not HEX.search(face)
+
+
+def test_a_claim_counted_in_two_languages_shows_a_quote_in_each():
+    p = persona("g1", "Students on a budget", 1000)
+    c = p.pain_points[0]
+    c.quote.lang = "en"
+    c.other_quotes = [Quote(text="手续费吃掉了一半工资。", doc_id=_id(1099), lang="zh")]
+    html = render_html([p], segmentation(), {}, mapping())
+    item = outside_details(html)[outside_details(html).index(c.text):]
+    item = item[:item.index("</li>")]
+    assert c.quote.text in item and "手续费吃掉了一半工资。" in item
+    assert "> “手续费吃掉了一半工资。”" in render_markdown([p], segmentation(), {})
 
 
 def test_the_details_disclosure_holds_ids_prompts_and_model():

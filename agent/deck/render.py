@@ -150,10 +150,10 @@ def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged:
             lines += [f"### {title}", ""]
             for c in claims:
                 lines.append(f"- **{md(c.text)}** — {_share_words(c)}")
-                if c.quote is not None:
-                    lines.append(f"  > “{md(c.quote.text)}”")
+                for q in card_quotes(c):
+                    lines.append(f"  > “{md(q.text)}”")
             lines.append("")
-        shown = {c.quote.text for _, claims in facets(p) for c in claims if c.quote}
+        shown = {q.text for _, claims in facets(p) for c in claims for q in card_quotes(c)}
         more = [q for q in p.quotes[:4] if q.text not in shown]
         if more:
             lines += ["### In their words", ""]
@@ -200,6 +200,15 @@ def _provenance_md(p: Persona, segments: SegmentationRun) -> list[str]:
 
 
 # -- index.html --------------------------------------------------------------------------------
+def card_quotes(c: Claim) -> list:
+    """A claim's quotes on the card face: its quote, and one in another language its members
+    write in (a claim counted over English and Chinese texts shows both)."""
+    if c.quote is None:
+        return []
+    other = next((q for q in c.other_quotes if q.lang and q.lang != c.quote.lang), None)
+    return [c.quote] + ([other] if other else [])
+
+
 def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dict[str, int],
                 mapping: MapData | None, labels: Labels | None = None) -> str:
     v = view(personas, segments, labels)
@@ -209,7 +218,7 @@ def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dic
     return _template("deck.html.j2").render(
         csp=Markup(CSP), personas=personas, segments=segments, flagged=flagged,
         mapping=mapping, map=_map(mapping), colours=colours, names=v["names"], bars=v["bars"],
-        legend=legend, facets=facets, versus=versus, languages=LANGUAGES,
+        legend=legend, facets=facets, versus=versus, languages=LANGUAGES, card_quotes=card_quotes,
         widest=max((b.share for b in v["bars"]), default=1.0) or 1.0,
         facts={p.subject_id: Markup(card_facts_html(segments, segments.find(p.subject_id),
                                                     colours.get(p.subject_id, "#4e79a7")))

@@ -105,7 +105,11 @@ function claimItem(c, p, colour) {
   share.append(bar, el("b", pct(c.prevalence)));
   head.append(text, share);
   li.append(head);
-  if (c.quote) li.append(el("blockquote", `“${c.quote.text}”`));
+  if (c.quote) {
+    // its quote, and one in another language its members write in
+    const other = (c.other_quotes || []).find((q) => q.lang && q.lang !== c.quote.lang);
+    for (const q of other ? [c.quote, other] : [c.quote]) li.append(el("blockquote", `“${q.text}”`));
+  }
   return li;
 }
 
