@@ -111,3 +111,14 @@ def test_a_quote_is_the_whole_sentence_of_its_unit():
     who = "As a parent, I love the lunch notifications."
     group = GroupData("g2", Level.GROUP, ["r2"], [who], np.zeros((1, 2)), [{}], None, 1)
     assert _in_context(Quote(text="As a parent,", doc_id="r2"), group).text == who
+
+
+def test_a_citation_shows_the_whole_sentence_unless_it_is_too_long():
+    from vectorstore.units import whole_sentence
+
+    text = "Fine. The payment went through, but I was never registered. Bye."
+    assert whole_sentence(text, "The payment went through") == \
+        "The payment went through, but I was never registered."
+    long = "The payment went through, but " + "very " * 60 + "late."
+    assert whole_sentence(long, "The payment went through") == "The payment went through"
+    assert whole_sentence(text, "not in it") == "not in it"

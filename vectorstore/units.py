@@ -141,6 +141,17 @@ def sentence_around(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+def whole_sentence(text: str, piece: str, longest: int = 220) -> str:
+    """``piece`` (a unit of ``text``) as the whole sentence of ``text`` that holds it,
+    verbatim — ``piece`` itself when it is not found or that sentence is over ``longest``
+    characters (what a quote or a citation shows)."""
+    at = text.find(piece)
+    if at < 0:
+        return piece
+    start, end = sentence_around(text, at, at + len(piece))
+    return text[start:end] if end - start <= longest else piece
+
+
 def _marker_length(sentence: str) -> int:
     """Length of a leading discourse marker (0 when there is none, or nothing after it)."""
     hit = _MARKER_EN.match(sentence) or _MARKER_ZH.match(sentence)

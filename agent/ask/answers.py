@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vectorstore.units import whole_sentence
+
 from .counting import GroupAspects, Match
 from .engine import AskEngine, AskResult, AspectCount, Citation, UnitCount
 from .question import Filters, Query
@@ -74,7 +76,8 @@ def _citations(engine: AskEngine, matches: list[Match], counted: set[str]) -> li
             for e in a.examples:
                 if e.doc_id in counted and e.doc_id not in seen and e.doc_id in engine.by_id:
                     r = engine.by_id[e.doc_id]
-                    out.append(Citation(e.doc_id, r.group, r.segment, e.text))
+                    out.append(Citation(e.doc_id, r.group, r.segment,
+                                        whole_sentence(r.text, e.text)))
                     seen.add(e.doc_id)
                 if len(out) == 5:
                     return out

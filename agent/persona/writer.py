@@ -197,24 +197,14 @@ def _distinctive(chosen: list[Aspect], group: GroupData, role: str | None = None
     return fresh[0] if fresh else None
 
 
-#: the longest sentence quoted whole (a longer one is quoted by its unit)
-QUOTE_MAX = 220
-
-
 def _in_context(quote: Quote | None, group: GroupData) -> Quote | None:
-    """``quote`` (a member sentence unit) as the whole sentence of its text that holds it,
-    verbatim, when that sentence is not too long to quote."""
-    from vectorstore.units import sentence_around
+    """``quote`` (a member sentence unit) as the whole sentence of its text that holds it."""
+    from vectorstore.units import whole_sentence
 
     if quote is None or quote.doc_id not in group.ids:
         return quote
-    text = group.texts[group.index(quote.doc_id)]
-    at = text.find(quote.text)
-    if at < 0:
-        return quote
-    start, end = sentence_around(text, at, at + len(quote.text))
-    whole = text[start:end]
-    return quote if len(whole) > QUOTE_MAX else quote.model_copy(update={"text": whole})
+    whole = whole_sentence(group.texts[group.index(quote.doc_id)], quote.text)
+    return quote if whole == quote.text else quote.model_copy(update={"text": whole})
 
 
 def _quotes(claims: list[Claim], group: GroupData) -> list[Quote]:
