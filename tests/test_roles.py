@@ -101,3 +101,28 @@ def test_the_metric_reads_the_head_of_a_planted_label():
     assert name_states_role("关注热菜的夜班族", "夜班工作者", "zh")
     assert name_states_role("爱听老歌的退休老人", "退休人员", "zh")
     assert not name_states_role("关注价格的人士", "商务出差人士", "zh")
+
+
+def test_a_role_stated_in_the_other_language_counts_for_the_role_it_translates():
+    import numpy as np
+
+    # a scripted encoder: a word and its translation share a vector, other words do not
+    basis = {"parent": 0, "家长": 0, "宝爸": 0, "student": 1, "学生": 1, "nurse": 2}
+
+    def embed(words):
+        out = np.zeros((len(words), 3), dtype=np.float32)
+        for i, w in enumerate(words):
+            out[i, basis[w]] = 1.0
+        return out
+
+    texts = ["As a parent, I love it.", "As a parent, it is fine.", "Parent here: too slow.",
+             "作为家长，我很满意。", "我是宝爸，挺好用。", "我是学生，太贵了。",
+             "The app is slow.", "Fine."]
+    langs = ["en"] * 3 + ["zh"] * 3 + ["en"] * 2
+    roles = stated_roles(texts, langs, "en", embed=embed)
+    assert roles[0].phrase == "parent"          # said in the persona's language
+    assert roles[0].texts == (0, 1, 2, 3, 4)    # counted in both: 家长 and 宝爸 are parents
+    assert roles[0].share == 0.625
+    assert roles[0].also_as == (3, "作为家长，")   # quoted in the other language too
+    # without an encoder, only the persona's language counts
+    assert stated_roles(texts, langs, "en")[0].texts == (0, 1, 2)

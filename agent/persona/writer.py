@@ -72,7 +72,7 @@ class PersonaWriter:
         """``proposals``: aspect id → a sentence an autonomous interview proposed for it."""
         aspects = found.aspects.aspects
         roles = stated_roles(group.texts, [m.get("lang") or "und" for m in group.metas],
-                             language)
+                             language, embed=self.embedder.embed)
         chosen = choose(aspects, self.min_support, [r.phrase for r in roles])
         ctx = ClaimContext(aspects, {a.id: [u.text for u in units] for a, units in
                                      zip(aspects, found.sentences, strict=True)},
@@ -149,11 +149,12 @@ class PersonaWriter:
             quote = Quote(text=sentence, doc_id=group.ids[k],
                           lang=group.metas[k].get("lang") or language)
             users = {group.metas[i].get("user") for i in r.texts} - {None, ""}
+            also = [Quote(text=r.also_as[1], doc_id=group.ids[r.also_as[0]],
+                          lang=group.metas[r.also_as[0]].get("lang"))] if r.also_as else []
             claims.append(Claim(text=text, aspect_id=aspect_id, role=r.phrase,
                                 evidence_ids=evidence_with(ids, quote), support_count=len(ids),
-                                prevalence=r.share,
-                                users=len(users), quote=quote, language=language,
-                                written_by="code"))
+                                prevalence=r.share, users=len(users), quote=quote,
+                                other_quotes=also, language=language, written_by="code"))
         return claims
 
 
