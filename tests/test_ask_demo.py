@@ -113,6 +113,15 @@ def test_what_ranks_a_groups_complaints(demo):
     assert [a.count for a in top] == sorted((a.count for a in top), reverse=True)
 
 
+def test_a_ranking_of_themes_says_what_it_counted(demo):
+    project, _ = demo
+    for question in ("What do travellers complain about most?", "用户最常抱怨什么？"):
+        r = project.ask(question, use_llm=False)
+        assert r.aspects, r.answer
+        # each theme is counted over its own members: the question is no statement counted
+        assert r.counted_as and "?" not in r.counted_as and "？" not in r.counted_as
+
+
 @MERGED
 def test_why_gives_the_reasons_with_counts(demo):
     project, rows = demo

@@ -137,6 +137,10 @@ def _thin(engine: AskEngine, matches: list[Match], lang: str, statement: str) ->
     return text + " Try other words, or add more texts and ask again."
 
 
+#: what a ranking of themes counted: no one statement but each theme's own members
+_PER_THEME = ("each theme's member texts (the texts that say it)", "每个主题的成员文本（说这件事的文本）")
+
+
 def _top(engine: AskEngine, groups: list[GroupAspects], facet: str | None, filters: Filters,
          base: dict[str, Any], lang: str, named: bool) -> AskResult:
     top = engine.index.top_aspects(groups, facet, filters, n=6 if named else 8)
@@ -146,6 +150,7 @@ def _top(engine: AskEngine, groups: list[GroupAspects], facet: str | None, filte
         return AskResult(_thin(engine, [], lang, base["counted_as"]), thin=True, **base)
     aspects = [_aspect_count(m, lang) for m in top]
     counted = sorted({rid for m in top for rid in m.members})
+    base = {**base, "counted_as": _PER_THEME[lang == "zh"]}
     if lang == "zh":
         parts = [f"{a.label}（{a.group_name}，{a.count} 条，{a.share:.0%}）" for a in aspects]
         text = ("最常提到的" + ("原因" if facet == "motivation" else "问题" if facet == "pain_point"
@@ -205,5 +210,6 @@ def _compare(engine: AskEngine, a: GroupAspects, b: GroupAspects, filters: Filte
                 f"often: {fmt(facts['only_b'])}. Both: {fmt(facts['shared'])}.")
     ms = [m for key in ("only_a", "only_b", "shared") for m in facts[key] if m.count >= n]
     counted = sorted({rid for m in ms for rid in m.members})
+    base = {**base, "counted_as": _PER_THEME[lang == "zh"]}
     return AskResult(text, aspects=[_aspect_count(m, lang) for m in ms], counted_ids=counted,
                      citations=_citations(engine, ms, set(counted)), **base)

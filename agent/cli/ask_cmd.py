@@ -46,8 +46,10 @@ def print_facts(app: AppContext, r) -> None:
     if r.declined:
         return
     zh = r.language == "zh"
-    c.print(("统计的是说这句话的文本：" if zh else "counted texts that say: ") + r.counted_as,
-            style="dim", markup=False)
+    ranking = bool(r.aspects)   # themes ranked by count: each counted over its own members
+    label = (("统计的是：" if zh else "counted: ") if ranking else
+             ("统计的是说这句话的文本：" if zh else "counted texts that say: "))
+    c.print(label + r.counted_as, style="dim", markup=False)
     if r.precision is not None:
         c.print((f"这种统计方法在标注数据上的精确率：{r.precision:.0%}" if zh else
                  f"measured precision of this counting on labelled data: {r.precision:.0%}"),
