@@ -168,3 +168,24 @@ def test_a_small_count_is_shown_without_ids(demo):
 def test_every_theme_is_labelled_in_the_demo(demo):
     _project, rows = demo
     assert all(theme_rows(rows, t) for t in THEMES)   # the labels the tests rely on exist
+
+
+def test_stored_aspects_answer_as_freshly_found_ones(demo):
+    """ask reads the aspects generate stored: a weak match is checked against the members'
+    own sentences, which are cut back out of the texts at their stored spans."""
+    from agent.aspects.finder import read_aspects, with_sentences
+
+    project, _ = demo
+    project.ask("Who has trouble logging in?", use_llm=False)   # finds and stores them
+    directory = project.artifacts.aspects_dir
+    path = sorted(directory.glob("aspects-*.json"))[0]
+    store = project.providers.store()
+    got = store.get(include=["documents"])
+    texts = dict(zip(got["ids"], got["documents"], strict=True))
+    stored = with_sentences(read_aspects(path), texts)
+    assert stored is not None and any(stored.sentences)
+    for a, units in zip(stored.aspects.aspects, stored.sentences, strict=True):
+        assert len(units) == len(a.spans)
+        assert {u.record_id for u in units} == set(a.members)
+        for e in a.examples:            # every example is one of its member sentences
+            assert e.text in {u.text for u in units}

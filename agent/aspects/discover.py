@@ -29,7 +29,7 @@ from vectorstore.units import Unit
 
 from .facets import FacetModel
 from .membership import Membership
-from .model import Aspect, AspectSet, Example
+from .model import Aspect, AspectSet, Example, Span
 from .phrases import key_phrases, not_a_thing
 
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
@@ -296,7 +296,9 @@ def _describe(group: GroupTexts, members: list[int], space: np.ndarray,
                   label=examples[0].text if examples else "", members=texts,
                   support=len(texts), prevalence=round(len(texts) / max(group.size, 1), 4),
                   users=len(users), languages=dict(languages.most_common()),
-                  examples=examples, cohesion=round(float(sims.mean()), 4))
+                  examples=examples, cohesion=round(float(sims.mean()), 4),
+                  spans=[Span(doc_id=u.record_id, start=u.start, end=u.end, lang=u.lang)
+                         for u in units])
 
 
 def _label(aspects: list[Aspect], members: list[list[Unit]]) -> None:

@@ -83,3 +83,25 @@ def read_aspects(path: Path) -> Discovered | None:
         return None
     return Discovered(aspects, centres, [[] for _ in aspects.aspects],
                       mean if mean.size else None, topics)
+
+
+def with_sentences(found: Discovered, texts: dict[str, str]) -> Discovered | None:
+    """``found`` (read back by :func:`read_aspects`) with its member sentences, cut from
+    ``texts`` (record id → text) at their stored spans; None when it was written without
+    spans, or a text has changed under them (find it again)."""
+    from vectorstore.units import Unit
+
+    sentences = []
+    for a in found.aspects.aspects:
+        if not a.spans and a.members:
+            return None
+        units = []
+        for s in a.spans:
+            text = texts.get(s.doc_id)
+            if text is None or s.end > len(text):
+                return None
+            units.append(Unit(s.doc_id, len(units), s.start, s.end, text[s.start:s.end],
+                              "content", s.lang))
+        sentences.append(units)
+    found.sentences = sentences
+    return found

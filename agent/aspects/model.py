@@ -23,6 +23,15 @@ class Example(_Strict):
     similarity: float = Field(..., description="to the aspect's centre")
 
 
+class Span(_Strict):
+    """Where a member sentence is: ``record[start:end]`` of text ``doc_id`` (no text copied)."""
+
+    doc_id: str
+    start: int
+    end: int
+    lang: str
+
+
 class Aspect(_Strict):
     id: str = Field(..., description="unique within its group, e.g. g3.a2")
     facet: Facet
@@ -37,6 +46,8 @@ class Aspect(_Strict):
                                                                         "language")
     examples: list[Example] = Field(default_factory=list, description="most typical member "
                                                                       "sentences, per language")
+    spans: list[Span] = Field(default_factory=list, description="every member sentence's "
+                                                                "place in its text")
     cohesion: float = 0.0
     distinctiveness: float = Field(0.0, description="prevalence here vs in the other groups")
 

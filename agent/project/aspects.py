@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from agent.aspects.finder import read_aspects, write_aspects
+from agent.aspects.finder import read_aspects, with_sentences, write_aspects
 from vectorstore.segment.artifact import SegmentationRun
 
 if TYPE_CHECKING:
@@ -22,8 +22,12 @@ def index_for(project: Project, engine: AskEngine, segments: SegmentationRun):
     directory = project.artifacts.aspects_dir
     finder = project.providers.aspect_finder(project.settings.persona.min_support)
     found_by_unit = {}
+    texts = {r.id: r.text for r in engine.records}
     for info in segments.units(engine.level):
         found = read_aspects(directory / f"aspects-{info.id}.json")
+        if found is not None:
+            # what ask checks a weak match against: the members' own sentences
+            found = with_sentences(found, texts)
         if found is None or found.aspects.segmentation_run != segments.run_id \
                 or found.aspects.finder != finder.identity:
             group = load_group(project.providers.store(), engine.level, info.id, info,
