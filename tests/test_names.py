@@ -31,6 +31,9 @@ def test_a_name_says_who_in_its_own_words(name, role, why):
 def test_the_fallback_names_the_role_in_the_plural():
     assert plural("small shop owner") == "Small shop owners"
     assert plural("mum of two") == "Mums of two"
+    assert plural("expat-to-be") == "Expats-to-be"     # the planted train split's "Expat-to-bes"
+    assert check_name("Expats-to-be", "expat-to-be", ["Expat-to-be here."], "en",
+                      {"expat-to-be"}) is None
     assert fallback_name("student", None, "en") == "Students"
     assert fallback_name(None, None, "zh") == "用户"
 

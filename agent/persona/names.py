@@ -39,6 +39,10 @@ _ZH_PEOPLE = re.compile(r"[者族党员生人户客友迷民师手长妈爸们]"
 _ZH_NOT_NAMES = re.compile(r"^(?:那些|这些|他们|她们|我们|大家|有人)")
 
 
+#: the tail of a compound person noun whose first word takes the plural
+_COMPOUND_TAIL = re.compile(r"-(?:to-be|in-law|in-training|at-large)$")
+
+
 def plural(role: str) -> str:
     """ "office worker" → "Office workers", "mum of two" → "Mums of two"; a Chinese role
     stays as it is."""
@@ -47,6 +51,11 @@ def plural(role: str) -> str:
     words = role.split()
     head = words.index("of") - 1 if "of" in words and words.index("of") > 0 else len(words) - 1
     w = words[head]
+    compound = re.match(r"^([a-z]+)(" + _COMPOUND_TAIL.pattern[:-1] + ")$", w)
+    if compound:   # "expat-to-be" → "Expats-to-be", "mother-in-law" → "Mothers-in-law"
+        words[head] = plural(compound.group(1)).lower() + compound.group(2)
+        out = " ".join(words)
+        return out[:1].upper() + out[1:]
     if w.endswith(("s", "x", "ch", "sh")):
         w = w + "es" if not w.endswith("s") else w
     elif w.endswith("y") and len(w) > 2 and w[-2] not in "aeiou":
@@ -146,6 +155,7 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         return "say who they are: a group of people (for example 'Commuters who …')."
     if role:
         head = role.split()[-1] if not zh else role
+        head = _COMPOUND_TAIL.sub("", head)   # "expat-to-be" is named by "expats-to-be"
         if (zh and role not in n) or (not zh and head.rstrip("s") not in low):
             return f"say who they are: include '{plural(role) if not zh else role}'."
     return None
