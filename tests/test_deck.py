@@ -128,6 +128,20 @@ def test_a_claim_counted_in_two_languages_shows_a_quote_in_each():
     assert "> “手续费吃掉了一半工资。”" in render_markdown([p], segmentation(), {})
 
 
+def test_nearby_groups_differing_in_the_same_words_share_one_line():
+    from agent.persona.schema import Differentiator
+
+    p = persona("g1", "Students on a budget", 1000)
+    words = ["kwfee", "kwstudent"]
+    p.differentiators = [Differentiator(versus=g, text=f"vs {g}", distinctive_keywords=words)
+                         for g in ("g2", "g3")]
+    md_text = render_markdown([p], segmentation(), {})
+    # the demo deck said the same sentence once per nearby group
+    lines = [line for line in md_text.splitlines() if "talk more about" in line]
+    assert lines == ["- Compared with kwcard, kwabroad and kwkids, kwpocket, they talk more "
+                     "about kwfee, kwstudent"]   # (groups without a persona: their keywords)
+
+
 def test_the_details_disclosure_holds_ids_prompts_and_model():
     html = render_html(PERSONAS, segmentation(), {}, None)
     details = re.findall(r"<details.*?</details>", html, flags=re.S)

@@ -22,7 +22,7 @@ from typing import Any
 from markupsafe import Markup
 
 from agent.labels import Labels, display_name
-from agent.persona.schema import Claim, Differentiator, Persona
+from agent.persona.schema import Claim, Persona
 from vectorstore.segment.artifact import Level, SegmentationRun, UnitInfo
 
 from .charts import card_facts_html, card_facts_md
@@ -111,14 +111,24 @@ def facets(p: Persona) -> list[tuple[str, list[Claim]]]:
     return [(title, getattr(p, f)) for f, title in FIELD_TITLES.items() if getattr(p, f)]
 
 
-def versus(d: Differentiator, p: Persona, names: dict[str, str]) -> str:
-    """A differentiator in words, naming the nearby group instead of showing its id."""
-    other = names.get(d.versus)
-    if other is None or not d.distinctive_keywords:
-        return d.text
-    if p.language == "zh":
-        return f"与「{other}」相比，更常提到：{'、'.join(d.distinctive_keywords)}"
-    return f"Compared with {other}, they talk more about {', '.join(d.distinctive_keywords)}"
+def versus(p: Persona, names: dict[str, str]) -> list[str]:
+    """The differentiators in words, naming the nearby groups instead of showing their ids;
+    nearby groups the persona differs from in the same words share one line."""
+    lines: list[str] = []
+    together: dict[tuple[str, ...], list[str]] = {}
+    for d in p.differentiators:
+        other = names.get(d.versus)
+        if other is None or not d.distinctive_keywords:
+            lines.append(d.text)
+            continue
+        together.setdefault(tuple(d.distinctive_keywords), []).append(other)
+    for words, others in together.items():
+        if p.language == "zh":
+            lines.append(f"与{''.join(f'「{o}」' for o in others)}相比，更常提到：{'、'.join(words)}")
+        else:
+            lines.append(f"Compared with {' and '.join(others)}, they talk more about "
+                         f"{', '.join(words)}")
+    return lines
 
 
 def _share_words(c: Claim) -> str:
@@ -161,7 +171,7 @@ def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged:
                 lines += [f"> “{md(q.text)}”", ""]
         if p.differentiators:
             lines += ["### Compared with nearby groups", ""]
-            lines += [f"- {md(versus(d, p, names))}" for d in p.differentiators]
+            lines += [f"- {md(line)}" for line in versus(p, names)]
             lines.append("")
         if flagged.get(p.subject_id):
             lines += [f"{flagged[p.subject_id]} texts in this group read as instructions to "

@@ -113,11 +113,25 @@ function claimItem(c, p, colour) {
   return li;
 }
 
-function versus(d, p) {
-  const other = names[d.versus];
-  if (!other || !d.distinctive_keywords.length) return d.text;
-  if (p.language === "zh") return `与「${other}」相比，更常提到：${d.distinctive_keywords.join("、")}`;
-  return `Compared with ${other}, they talk more about ${d.distinctive_keywords.join(", ")}`;
+// The differentiators in words; nearby groups differing in the same words share one line.
+function versus(p) {
+  const lines = [];
+  const together = new Map();
+  for (const d of p.differentiators) {
+    const other = names[d.versus];
+    if (!other || !d.distinctive_keywords.length) { lines.push(d.text); continue; }
+    const key = d.distinctive_keywords.join("\u0001");
+    if (!together.has(key)) together.set(key, { words: d.distinctive_keywords, others: [] });
+    together.get(key).others.push(other);
+  }
+  for (const { words, others } of together.values()) {
+    if (p.language === "zh") {
+      lines.push(`与${others.map((o) => `「${o}」`).join("")}相比，更常提到：${words.join("、")}`);
+    } else {
+      lines.push(`Compared with ${others.join(" and ")}, they talk more about ${words.join(", ")}`);
+    }
+  }
+  return lines;
 }
 
 // Ids, prompt versions and the model: behind a disclosure, as in the deck.
@@ -178,7 +192,7 @@ function card(p) {
   if (p.differentiators.length) {
     const section = el("section", null, "facet");
     const ul = el("ul", null, "plain");
-    for (const d of p.differentiators) ul.append(el("li", versus(d, p)));
+    for (const line of versus(p)) ul.append(el("li", line));
     section.append(el("h3", "Compared with nearby groups"), ul);
     a.append(section);
   }
