@@ -117,6 +117,19 @@ def test_chinese_key_phrases_are_things_not_predicates(text, chunks):
     assert chinese_chunks(text) == chunks
 
 
+def test_a_key_phrase_is_shown_as_its_sentences_write_it():
+    from agent.aspects.phrases import surface
+
+    # the demo deck said "ask for qr code"
+    assert surface("qr code", ["I want to accept payments with a QR code.", "a qr code"]) == \
+        "QR code"
+    assert surface("iphone app", ["The iPhone app crashes."]) == "iPhone app"
+    # a capital that only starts a sentence is no part of the phrase
+    assert surface("parental controls", ["Parental controls should block it."]) == \
+        "parental controls"
+    assert surface("dark mode", ["Please add Dark Mode.", "I love dark mode"]) == "dark mode"
+
+
 def test_a_name_from_the_texts_proper_nouns_is_refused():
     texts = ["Thanks to Amber at the desk, A-ZerBoss helped too.", "Amber was great.",
              "Parents love the pool.", "The parents here travel a lot."]

@@ -30,7 +30,7 @@ from vectorstore.units import Unit
 from .facets import FacetModel
 from .membership import Membership
 from .model import Aspect, AspectSet, Example, Span
-from .phrases import key_phrases, not_a_thing
+from .phrases import key_phrases, not_a_thing, surface
 
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
@@ -319,7 +319,7 @@ def _label(aspects: list[Aspect], members: list[list[Unit]]) -> None:
             picked = phrases[a.id].get(lang) or _pick(terms.get(a.id) or
                                                       top_terms(texts_by[a.id], 6), lang)
             if picked:
-                a.labels[lang] = picked
+                a.labels[lang] = picked if lang == "zh" else surface(picked, texts_by[a.id])
     for a, units in zip(aspects, members, strict=True):
         a.label = a.labels.get(a.main_language) or a.label
         _example_saying(a, units)

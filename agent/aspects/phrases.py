@@ -142,6 +142,23 @@ def chinese_chunks(text: str) -> list[str]:
     return [w for w in out if len(w) >= 2 and w not in _ZH_EMPTY and not _ZH_SHI.match(w)]
 
 
+def surface(phrase: str, texts: list[str]) -> str:
+    """``phrase`` (found in lower case) as its sentences write it: "qr code" → "QR code",
+    "iphone" → "iPhone"; a capital only at the start of a sentence is no part of it."""
+    pattern = re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", re.IGNORECASE)
+    inside: Counter = Counter()
+    for t in texts:
+        for m in pattern.finditer(t):
+            if not re.search(r"(?:^|[.!?:;]\s*|[\"“(]\s*)$", t[:m.start()]):
+                inside[m.group(0)] += 1
+    def marked(form: str) -> bool:   # an acronym or a brand's inner capital: QR, iPhone
+        return bool(re.search(r"\b[A-Z]{2,}\b|\b[a-z]+[A-Z]", form))
+    if inside:
+        return max(inside.items(), key=lambda kv: (kv[1], marked(kv[0]), kv[0] == phrase,
+                                                   kv[0]))[0]
+    return phrase
+
+
 def chunks(text: str, lang: str) -> list[str]:
     return chinese_chunks(text) if lang == "zh" else english_chunks(text)
 

@@ -94,7 +94,7 @@ def _is_chunk(key: str, aspect: Aspect, language: str) -> bool:
     a distinctive bare term — "finally", "kettle" — which names nothing)."""
     from agent.aspects.phrases import chunks
 
-    return any(key in chunks(e.text, language) for e in aspect.examples_in(language))
+    return any(key.lower() in chunks(e.text, language) for e in aspect.examples_in(language))
 
 
 #: an English word for a group of people: a plural person noun ("commuters", "owners",
