@@ -48,3 +48,16 @@ def test_a_claim_about_what_they_want_does_not_say_who_they_are():
     assert check("他们都是经常出国的人。", a, 0, context(a), "zh", []) is not None
     assert check("They say the markup on foreign payments is hidden and steep.", a, 0,
                  context(a), "en", []) is None
+
+
+def test_a_code_built_claim_gives_its_key_phrase_the_article_it_needs():
+    from agent.persona.claims import determined, fallback_text
+
+    # the demo deck said "ask for dedicated account manager", "complain about card"
+    assert determined("dedicated account manager", "goal") == "a dedicated account manager"
+    assert determined("card", "pain_point") == "the card"
+    assert determined("school fees", "goal") == "school fees"        # a plural
+    assert determined("roaming data", "goal") == "roaming data"      # a mass noun
+    assert determined("buying school uniforms", "motivation") == "buying school uniforms"
+    text, _ = fallback_text(aspect("exchange rate markup"), "en")
+    assert text == "About a third of them complain about the exchange rate markup."

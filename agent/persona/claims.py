@@ -39,6 +39,7 @@ _QUESTION = re.compile(r"[?？]|^(?:who|what|why|how|which|when|where|do|does|di
 _MARKUP = re.compile(r"[<>{}\[\]]|\{\{|\}\}|</?\w+>")
 _PLACEHOLDER = re.compile(r"\b(?:EMAIL|PHONE|CARD|ID_NUMBER|IBAN|IP|SECRET|X{2,}|TBD|N/A)\b")
 _URL = re.compile(r"https?://|www\.", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 #: a sentence that says who they are ("They are customers with limited access"): the
 #: who-claims say that, an aspect's claim says what they want, do or complain about
@@ -158,6 +159,29 @@ _VERBS = {
 }
 
 
+#: English nouns that take no article ("ask for roaming data", not "a roaming data")
+_MASS = frozenset("""data money support help information advice access feedback software
+music content storage time service security privacy pricing quality food delivery shipping
+traffic parking wifi wi-fi battery sleep progress""".split())
+
+
+def determined(key: str, facet: str) -> str:
+    """An English key phrase with the article its verb needs: a singular thing asked for is
+    "a …" ("ask for a simple mode"), one complained about or valued is "the …" ("complain
+    about the pricing page"); plurals, mass nouns and gerunds take none ("ask for school
+    fees", "ask for roaming data", "value buying school uniforms")."""
+    from .names import with_article
+
+    words = key.split()
+    if not words or _CJK.search(key):
+        return key
+    last, first = words[-1].lower(), words[0].lower()
+    if (last.endswith("s") and not last.endswith(("ss", "us", "is"))) or last in _MASS \
+            or first.endswith("ing") or first in ("a", "an", "the", "my", "their"):
+        return key
+    return with_article(key) if facet == "goal" else f"the {key}"
+
+
 def fallback_text(aspect: Aspect, language: str) -> tuple[str, str]:
     """(text, language) built from the aspect's key phrase and share, in the persona's
     language when the aspect has a key phrase in it, else in the members' language."""
@@ -167,7 +191,8 @@ def fallback_text(aspect: Aspect, language: str) -> tuple[str, str]:
     if lang == "zh":
         return f"{share_words(aspect.prevalence, 'zh')}{zh.format(k=key)}。", "zh"
     words = share_words(aspect.prevalence, "en")
-    return f"{words[:1].upper()}{words[1:]} of them {en.format(k=key)}.", lang
+    return (f"{words[:1].upper()}{words[1:]} of them "
+            f"{en.format(k=determined(key, aspect.facet))}.", lang)
 
 
 class ClaimWriter:

@@ -12,7 +12,7 @@ import re
 
 from agent.aspects.model import Aspect
 
-from .claims import share_words
+from .claims import determined, share_words
 from .evidence import content_terms
 from .llm_io import TaglineOut, statements_block, tidy
 from .roles import says_who
@@ -45,7 +45,7 @@ def summary(size: int, users: int, role_text: str | None, role_share: float,
         en, cn = _VERB.get(a.facet, _VERB["behaviour"])
         share = f"{round(100 * a.prevalence)}%"
         parts.append(f"{share}{cn}{_key(a, language)}" if zh else
-                     f"{share} {en} {_key(a, language)}")
+                     f"{share} {en} {determined(_key(a, language), a.facet)}")
     if not parts:
         return first
     if zh:
