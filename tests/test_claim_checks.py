@@ -59,5 +59,7 @@ def test_a_code_built_claim_gives_its_key_phrase_the_article_it_needs():
     assert determined("school fees", "goal") == "school fees"        # a plural
     assert determined("roaming data", "goal") == "roaming data"      # a mass noun
     assert determined("buying school uniforms", "motivation") == "buying school uniforms"
+    assert determined("pricing page", "pain_point") == "the pricing page"
+    assert determined("budgeting", "motivation") == "budgeting"
     text, _ = fallback_text(aspect("exchange rate markup"), "en")
     assert text == "About a third of them complain about the exchange rate markup."

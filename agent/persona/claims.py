@@ -168,8 +168,8 @@ traffic parking wifi wi-fi battery sleep progress""".split())
 def determined(key: str, facet: str) -> str:
     """An English key phrase with the article its verb needs: a singular thing asked for is
     "a …" ("ask for a simple mode"), one complained about or valued is "the …" ("complain
-    about the pricing page"); plurals, mass nouns and gerunds take none ("ask for school
-    fees", "ask for roaming data", "value buying school uniforms")."""
+    about the pricing page"); plurals, mass nouns and a gerund take none ("ask for school
+    fees", "ask for roaming data", "value budgeting")."""
     from .names import with_article
 
     words = key.split()
@@ -177,7 +177,8 @@ def determined(key: str, facet: str) -> str:
         return key
     last, first = words[-1].lower(), words[0].lower()
     if (last.endswith("s") and not last.endswith(("ss", "us", "is"))) or last in _MASS \
-            or first.endswith("ing") or first in ("a", "an", "the", "my", "their"):
+            or (len(words) == 1 and first.endswith("ing")) \
+            or first in ("a", "an", "the", "my", "their"):
         return key
     return with_article(key) if facet == "goal" else f"the {key}"
 
