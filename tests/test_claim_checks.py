@@ -63,3 +63,24 @@ def test_a_code_built_claim_gives_its_key_phrase_the_article_it_needs():
     assert determined("budgeting", "motivation") == "budgeting"
     text, _ = fallback_text(aspect("exchange rate markup"), "en")
     assert text == "About a third of them complain about the exchange rate markup."
+
+
+def test_the_quote_in_another_language_says_what_the_main_quote_says():
+    import numpy as np
+
+    from agent.aspects.model import Example
+    from agent.persona.claims import other_quotes
+    from agent.persona.schema import Quote
+
+    a = aspect()
+    a.languages = {"en": 5, "zh": 4}
+    a.examples += [Example(doc_id="z1", text="学校邮箱认证折扣", lang="zh", similarity=0.9),
+                   Example(doc_id="z2", text="境外汇率加价太高", lang="zh", similarity=0.8)]
+    basis = {MEMBERS[0]: [1, 0, 0], "境外汇率加价太高": [0.8, 0.6, 0], "学校邮箱认证折扣": [0, 0, 1]}
+    embed = lambda texts: np.asarray([basis[t] for t in texts], dtype=np.float32)  # noqa: E731
+    main = Quote(text=MEMBERS[0], doc_id="r1", lang="en")
+    # not the most typical Chinese sentence, but the one that says the same thing
+    assert [q.doc_id for q in other_quotes(a, main, embed)] == ["z2"]
+    basis["境外汇率加价太高"] = [0.3, 0.95, 0]      # nothing near enough: no pairing at all
+    assert other_quotes(a, main, embed) == []
+    assert [q.doc_id for q in other_quotes(a, main)] == ["z1"]   # without an encoder

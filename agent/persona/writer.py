@@ -79,7 +79,7 @@ class PersonaWriter:
                            {a.id: [u.lang for u in units] for a, units in
                             zip(aspects, found.sentences, strict=True)},
                            placer(found, self.embedder.embed, self.finder.facets,
-                                  self.finder.membership))
+                                  self.finder.membership), self.embedder.embed)
         writer = ClaimWriter(self.llm, self.prompts, self.usage, self.remaining, ctx, language)
         claims: dict[str, list[Claim]] = {f: [] for f in FACET_FIELDS.values()}
         index = {a.id: k for k, a in enumerate(aspects)}
