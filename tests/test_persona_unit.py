@@ -268,6 +268,19 @@ def test_unchanged_rerun_makes_no_llm_calls(tmp_path, embedder):
     assert again.kept == 3 and again.llm_calls == 0 and calls["factory"] == 0
 
 
+def test_personas_written_by_older_writer_rules_are_written_again(tmp_path, embedder,
+                                                                  monkeypatch):
+    import agent.persona.generate as generate
+
+    store, segments = make_world(tmp_path, embedder)
+    gen, _ = generator(tmp_path, store, embedder, segments, ScriptedChatModel.of(fn=careful))
+    gen.run()
+    monkeypatch.setattr(generate, "WRITER_VERSION", "newer rules")
+    gen, _ = generator(tmp_path, store, embedder, segments, ScriptedChatModel.of(fn=careful))
+    again = gen.run()
+    assert again.kept == 0 and again.generated == 3   # (the same answers come from the cache)
+
+
 def test_units_are_embedded_once(tmp_path, embedder):
     store, _segments = make_world(tmp_path, embedder)
 

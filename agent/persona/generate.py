@@ -41,7 +41,7 @@ from .group import GroupData, load_group
 from .options import GenerateOptions
 from .results import GenerateResult, TargetResult
 from .schema import SCHEMA_VERSION, Persona, Provenance, Size, TokenUsage
-from .writer import PersonaWriter, differentiators, sub_segments
+from .writer import WRITER_VERSION, PersonaWriter, differentiators, sub_segments
 
 log = logging.getLogger(__name__)
 #: the prompts the writer renders, with the variables it fills in
@@ -280,6 +280,7 @@ class PersonaGenerator:
                              "language": o.language, "interview": o.interview,
                              "embedder": self.segments.embedder,
                              "model": self._model_identity(), "aspects": self.finder.identity,
+                             "writer": WRITER_VERSION,
                              "info": {"keywords": group.info.keywords,
                                       "segments": getattr(group.info, "segments", None)}},
                             sort_keys=True).encode())

@@ -51,6 +51,11 @@ class Written:
     fallbacks: list[str] = field(default_factory=list)
 
 
+#: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
+#: persona's inputs, so a persona written by older rules is written again, not kept
+WRITER_VERSION = "2026-12-02"
+
+
 class PersonaWriter:
     def __init__(self, llm, prompts: dict[str, Prompt], usage, embedder, finder,
                  min_support: int = 3, max_calls: int = MAX_CALLS):
