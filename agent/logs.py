@@ -80,8 +80,10 @@ class BriefFormatter(logging.Formatter):
 
 
 def new_error_id() -> str:
-    """A short id that ties what a user sees to the log line with the traceback."""
-    return uuid.uuid4().hex[:10]
+    """A short id that ties what a user sees to the log line with the traceback. It starts
+    with a letter: ten hex digits that happen to be all digits read as a phone number, and
+    the log's redaction replaced the very id a user would search for (seen once in CI)."""
+    return "e" + uuid.uuid4().hex[:9]
 
 
 def log_file() -> Path | None:

@@ -251,3 +251,17 @@ def test_a_bug_prints_an_error_id_and_the_log_path(tmp_path, cli, workspace, mon
     assert m and str(log_path) in r.stderr, r.stderr
     logged = log_path.read_text()
     assert f"internal error {m.group(1)}" in logged and "Traceback" in logged
+
+
+def test_an_error_id_is_never_redacted_as_a_phone_number(monkeypatch):
+    import uuid
+
+    from agent.logs import new_error_id
+    from vectorstore.redact import redact
+
+    # a uuid whose first hex digits are all decimal digits (about one in a hundred)
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID("47854212360000000000000000000000"))
+    error_id = new_error_id()
+    assert redact("internal error 4785421236").counts      # what the old id format hit
+    line = redact(f"internal error {error_id}")
+    assert not line.counts and error_id in line.text
