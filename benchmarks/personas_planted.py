@@ -29,6 +29,12 @@ sys.path.insert(0, str(ROOT))
 PLANTED = ROOT / "evals" / "data" / "planted"
 
 
+#: a persona's texts state a role when at least this many of them, and this share, do — the
+#: writer's own threshold (``agent.persona.roles``), counted here from the row labels
+STATED_TEXTS = 2
+STATED_SHARE = 0.06
+
+
 def domains(split: str) -> list[str]:
     table = json.loads((ROOT / "evals" / "data" / "SPLIT.json").read_text())["domains"]
     return sorted(d for d, s in table.items() if s == split)
@@ -40,10 +46,11 @@ def run_domain(domain: str, tmp: Path) -> dict:
     from evals.metrics.claims import claim_copies, garbage_claims, model_claims, name_states_role
 
     truth = json.loads((PLANTED / f"{domain}.truth.json").read_text(encoding="utf-8"))
-    group_of = {}
+    group_of, states_of = {}, {}
     for line in (PLANTED / f"{domain}.labels.jsonl").read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         group_of[row["id"]] = row["group"]
+        states_of[row["id"]] = bool(row.get("states_role"))
     with (PLANTED / f"{domain}.csv").open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     header = list(rows[0])
@@ -73,7 +80,13 @@ def run_domain(domain: str, tmp: Path) -> dict:
         best = planted.most_common(1)[0][0] if planted else None
         info = truth["groups"].get(best, {})
         role = info.get(f"role_label_{'zh' if p.language == 'zh' else 'en'}")
-        states = bool(info.get("states_role_count"))
+        # "where its texts state one": enough of this persona's own texts state the planted
+        # group's role (row labels) — a fragment of a group whose few texts say nobody is
+        # not counted as a persona whose name could have said who
+        stating = sum(1 for i in members if group_of.get(row_of.get(i)) == best
+                      and states_of.get(row_of.get(i)))
+        states = bool(info.get("states_role_count")) and stating >= max(
+            STATED_TEXTS, STATED_SHARE * len(members))
         named = bool(role and states and name_states_role(p.name, role, p.language))
         texts = [c.text for c in (*p.who, *(c for _, c in p.claims()))]
         bad = garbage_claims(texts)
@@ -88,7 +101,8 @@ def run_domain(domain: str, tmp: Path) -> dict:
         out["model"] += accepted
         out["model_total"] += written
         out["rows"].append({"persona": p.subject_id, "planted": best, "name": p.name,
-                            "role": role, "states_role": states, "named": named,
+                            "role": role, "states_role": states, "stating": stating,
+                            "size": len(members), "named": named,
                             "garbage": bad, "claims": total, "copies": copied})
     return out
 
@@ -117,7 +131,8 @@ def main() -> None:
     for r in results:
         for row in r["rows"]:
             missed = row["states_role"] and not row["named"]
-            print(f"  {r['domain']} {row['persona']} ({row['planted']}): {row['name']!r}"
+            print(f"  {r['domain']} {row['persona']} ({row['planted']}, {row['stating']} of "
+                  f"{row['size']} state its role): {row['name']!r}"
                   f"{' — role ' + repr(row['role']) + ' not named' if missed else ''}"
                   f"{' garbage: ' + repr(row['garbage']) if row['garbage'] else ''}")
     if args.json:

@@ -45,6 +45,24 @@ from evals.metrics.claims import name_states_role, role_head
     ("I sell handmade candles through my own web shop.", "en", "seller"),
     ("作为退休人员，时间比较多。", "zh", "退休人员"),    # not the generic 人员 alone
     ("我是退休老教师，眼神不好。", "zh", "退休人员"),
+    # an age in words, a retirement in the past tense, "someone who …" read as "I …"
+    ("I'm seventy-three and my eyes are bad.", "en", "older customer"),
+    ("Speaking as someone in their early seventies, the font is small.", "en",
+     "older customer"),
+    ("I retired from teaching two years ago.", "en", "retiree"),
+    ("As someone who flies for work, I book early.", "en", "business traveller"),
+    ("As someone who works nights, I order late.", "en", "night-shift worker"),
+    ("As someone who loves jazz, it is great.", "en", None),
+    ("I'm revising for my chemistry exam next week.", "en", "exam candidate"),
+    ("I'm taking a test drive.", "en", None),
+    ("本人今年六十九了，字太小。", "zh", "老年用户"),
+    ("我年纪大了，手机字看不清。", "zh", "老年用户"),
+    ("我都三十了，还在租房。", "zh", None),
+    ("我大二，住宿舍。", "zh", "大学生"),
+    ("本人高二，周末才有空。", "zh", "高中生"),
+    ("我大概明天到。", "zh", None),
+    ("我正在备考托福。", "zh", "考生"),
+    ("我在准备教师资格证考试。", "zh", "考生"),
 ])
 def test_a_self_description_gives_its_role(text, lang, role):
     assert role_phrase(text, lang) == role
@@ -101,6 +119,10 @@ def test_the_metric_reads_the_head_of_a_planted_label():
     assert name_states_role("关注热菜的夜班族", "夜班工作者", "zh")
     assert name_states_role("爱听老歌的退休老人", "退休人员", "zh")
     assert not name_states_role("关注价格的人士", "商务出差人士", "zh")
+    assert name_states_role("关注免费版的退休人员", "退休老人", "zh")   # not cut to "休老"
+    assert name_states_role("关注等车的老年用户", "老年乘客", "zh")
+    assert not name_states_role("关注等车的用户", "老年乘客", "zh")
+    assert not name_states_role("关注养车的退休人员", "业余乐手", "zh")
 
 
 def test_a_role_stated_in_the_other_language_counts_for_the_role_it_translates():

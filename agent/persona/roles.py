@@ -69,9 +69,16 @@ _MARKERS_ZH = re.compile(r"^(?:一个|一名|一位|一枚|个|名|位)")
 #: a stated age of sixty or more ("I am 74", "我今年七十多岁了") is a role of its own: older
 #: customers, named for the many who say it, never with one person's age
 OLDER = {"en": "older customer", "zh": "老年用户"}
-_AGE_EN = re.compile(r"^(?:i'?m|i am) (?P<n>\d{2})(?: years old| now|,|\.|!| and|$)")
-_AGE_ZH = re.compile(r"^(?:我|本人)(?:今年|已经)*"
-                     r"(?P<n>\d{2}|[一二三四五六七八九]十[一二三四五六七八九多几]?)多?岁")
+_AGE_EN = re.compile(r"^(?:i'?m|i am) (?:nearly |almost |over |now )?(?P<n>\d{2})"
+                     r"(?: years old| now|,|\.|!| and|$)")
+#: an age said in words: "I'm seventy-one", "someone in their late sixties"
+_AGE_WORDS_EN = re.compile(r"^(?:(?:speaking |writing )?as someone |(?:i'?m|i am) )(?:nearly |"
+                           r"almost |over |now |well )?(?:in (?:my|their|his|her) (?:early |"
+                           r"mid-|mid |late )?)?(?P<w>sixt|sevent|eight|ninet)(?:y|ies)\b")
+_AGE_ZH = re.compile(r"^(?:我|本人)(?:今年|已经|都)*(?P<n>\d{2}|[一二三四五六七八九]十"
+                     r"[一二三四五六七八九多几]?)(?:多|出头)?(?:岁|了)")
+#: an age said without a number: "我年纪大了", "本人上了年纪"
+_OLD_ZH = re.compile(r"^(?:我|本人)(?:已经|也)?(?:年纪大了|上了年纪|年纪不小了|年过(?:六|七|八)十)")
 #: an activity that says who someone is ("I commute into the city", "I teach Year 9", "我在仓库
 #: 上夜班"): the verb's agent noun, for a closed list of verbs of work and daily life — a verb
 #: such as "use" or "love" says nothing about the person
@@ -87,13 +94,14 @@ _ACTIVITY_ROLE_EN = (("shift", "night-shift worker"), ("nights", "night-shift wo
                      ("teach", "teacher"), ("freelance", "freelancer"), ("drive", "driver"),
                      ("run", "small business owner"), ("sell", "seller"))
 _ACTIVITY_ZH = re.compile(r"^(?:我|本人)[^，,。；;！!？?]{0,10}?(?P<v>上夜班|值夜班|通勤|出差|居家办公|"
-                          r"在家办公|远程办公|开网店|教书)")
+                          r"在家办公|远程办公|开网店|教书|备考|准备考|准备[^，,。；;！!？?]{1,8}考试)")
 _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤": "通勤族", "出差": "出差族",
                      "居家办公": "居家办公族", "在家办公": "居家办公族", "远程办公": "居家办公族",
-                     "开网店": "网店店主", "教书": "老师"}
+                     "开网店": "网店店主", "教书": "老师", "备考": "考生", "准备考": "考生"}
 #: Chinese words for an occupation whose last character is no person word
 _ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工")
-_RETIRED_EN = re.compile(r"^(?:i'?m|i am|being) (?:now |recently |newly |happily )?retired\b")
+_RETIRED_EN = re.compile(r"^(?:i'?m|i am|being|i|i have|i've) (?:now |recently |newly |happily |"
+                         r"just |finally |already )?retired\b")
 _RETIRED_ZH = re.compile(r"^(?:我|本人)?(?:已经|刚)?(?:从单位)?退休")
 _ZH_DIGITS = {c: k for k, c in enumerate("零一二三四五六七八九")}
 
@@ -136,18 +144,25 @@ def says_who(phrase: str, language: str) -> str:
 def role_phrase(text: str, lang: str) -> str | None:
     """The role a self-description states ("As a nurse," → "nurse"), or None."""
     t = " ".join(text.strip().split())
-    age = _age(t if lang == "zh" else t.lower(), lang)
+    low = t if lang == "zh" else _as_first_person(t.lower())
+    age = _age(low, lang)
     if age is not None:
         return OLDER["zh" if lang == "zh" else "en"] if age >= 60 else None
-    if (_RETIRED_ZH if lang == "zh" else _RETIRED_EN).search(t if lang == "zh" else t.lower()):
+    if (_OLD_ZH if lang == "zh" else _AGE_WORDS_EN).search(low):
+        return OLDER["zh" if lang == "zh" else "en"]
+    if (_RETIRED_ZH if lang == "zh" else _RETIRED_EN).search(low):
         return "退休人员" if lang == "zh" else "retiree"
-    activity = (_ACTIVITY_ZH if lang == "zh" else _ACTIVITY_EN).search(
-        t if lang == "zh" else t.lower())
+    activity = (_ACTIVITY_ZH if lang == "zh" else _ACTIVITY_EN).search(low)
     if activity:
         verb = activity.group("v")
         if lang == "zh":
-            return _ACTIVITY_ROLE_ZH[verb]
+            return _ACTIVITY_ROLE_ZH.get(verb, "考生")   # "准备雅思考试": an exam candidate
         return next(role for word, role in _ACTIVITY_ROLE_EN if word in verb)
+    if lang != "zh" and _EXAM_EN.search(low):
+        return "exam candidate"
+    year = _CLASS_YEAR_ZH.search(t) if lang == "zh" else None
+    if year:   # "本人大三，": a year of study says which students
+        return _CLASS_YEAR_ROLE[year.group("y")]
     if lang == "zh":
         for pattern in _ROLE_ZH:
             m = pattern.search(t)
@@ -167,6 +182,39 @@ def role_phrase(text: str, lang: str) -> str | None:
             return "retiree"
         return "parent" if _FAMILY_EN.match(role) else role
     return None
+
+
+#: "I'm" said of "someone who": "As someone who travels for work" reads as "I travel for work"
+_SOMEONE_WHO = re.compile(r"^(?:speaking |writing )?as (?:someone|a person|one) who (?P<v>[a-z]+)")
+
+
+def _as_first_person(t: str) -> str:
+    """A self-description by "someone who …" in the first person ("as someone who flies for
+    work" → "i fly for work"), so an activity reads the same either way; other text as is."""
+    m = _SOMEONE_WHO.match(t)
+    if not m:
+        return t
+    v = m.group("v")
+    if v.endswith("ies") and len(v) > 4:
+        v = v[:-3] + "y"
+    elif v.endswith(("ches", "shes", "sses", "xes")):
+        v = v[:-2]
+    elif v.endswith("s") and not v.endswith("ss"):
+        v = v[:-1]
+    return "i " + v + t[m.end():]
+
+
+#: preparing for an exam says who someone is this season: "I'm studying for my language exam"
+_EXAM_EN = re.compile(r"^(?:i'?m|i am|i) (?:currently |now |still )?(?:studying|preparing|revising|"
+                      r"cramming|retaking|resitting)(?: for)? (?:a|an|my|the|two|three) "
+                      r"(?:[a-z-]+ ){0,3}(?:exams?|tests?)(?:\s+(?:in|this|next|soon|on|at)\b|"
+                      r"[,.!;:]|$)")
+
+
+#: a year of study ("本人大三", "我高二"): the school it is a year of
+_CLASS_YEAR_ZH = re.compile(r"^(?:我|本人)(?:是|今年|现在|目前)?(?P<y>[大高初研])[一二三四](?:了|在读)?"
+                            r"(?:[，,。；;！!]|$)")
+_CLASS_YEAR_ROLE = {"大": "大学生", "高": "高中生", "初": "初中生", "研": "研究生"}
 
 
 def _chinese_role(raw: str) -> str | None:
@@ -222,8 +270,15 @@ def kind_of(role: str, lang: str) -> str | None:
     if role in OLDER.values():
         return None
     if lang == "zh":
-        rest = role[:-1] if role.endswith("族") else role[:-2]
-        return rest if len(rest) >= 2 and "的" not in rest else None
+        if "的" in role:
+            return None
+        if role.endswith("族"):
+            return role[:-1] if len(role) >= 3 else None
+        # the word before the person word, by jieba's segmentation: "业余吉他手" and "业余钢琴
+        # 爱好者" are both 业余 (the last two characters, "业余吉", would cut a word)
+        words = _posseg().lcut(role)
+        first = words[0].word if len(words) >= 2 else ""
+        return first if len(first) >= 2 else None
     words = role.split()
     if len(words) < 2 or " of " in role:
         return None

@@ -149,14 +149,19 @@ def name_states_role(name: str, role: str, language: str = "en") -> bool:
     if language == "zh" or _CJK.search(role):
         # the person word after the label's last 的 ("带娃出行的家长" → "家长"); its last two
         # characters are the head of a longer one ("大学生" → "学生", "网店卖家" → "卖家")
-        core = re.sub(r"(?<=..)[党族人]$", "", role.rsplit("的", 1)[-1] or role)
+        core = re.sub(r"(?<=..)[党族]$", "", role.rsplit("的", 1)[-1] or role)
+        core = re.sub(r"(?<=..[^老年病客工主家])人$", "", core)   # "老年人" → 老年, "老人" stays
         family = core in _FAMILY_ZH or core.endswith(("妈妈", "爸爸"))
         head = core[-2:] if len(core) >= 3 and core[-2:] not in _ZH_GENERIC else None
         # a generic person word says nothing: "夜班工作者" is named by 夜班 ("夜班族")
         kind = re.sub(r"(?:工作者|人员|人士)$", "", core)
         if head is None and len(kind) >= 2 and kind != core:
             head = kind
+        # the words before a four-character label's person word say which people as much:
+        # "退休老人" is named by 退休 ("退休人员"), "老年乘客" by 老年 ("老年用户")
+        which = core[:-2] if len(core) == 4 else None
         return (core in name or (head is not None and head in name)
+                or (which is not None and which in name)
                 or (family and any(f in name for f in _FAMILY_ZH)))
     low = name.lower()
     head = role_head(role)
