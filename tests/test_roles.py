@@ -62,6 +62,12 @@ from evals.metrics.claims import name_states_role, role_head
     ("本人高二，周末才有空。", "zh", "高中生"),
     ("我大概明天到。", "zh", None),
     ("我正在备考托福。", "zh", "考生"),
+    ("I work in a shared office near the station.", "en", "office worker"),
+    ("As someone who works overnight, I eat at 3am.", "en", "night-shift worker"),
+    ("I run an online pottery shop.", "en", "small business owner"),
+    ("I work out at the gym.", "en", None),
+    ("我在网上开了一家卖茶叶的小店。", "zh", "网店店主"),
+    ("本人做电商的，每天拍商品图。", "zh", "网店店主"),
     ("我在准备教师资格证考试。", "zh", "考生"),
 ])
 def test_a_self_description_gives_its_role(text, lang, role):

@@ -84,20 +84,25 @@ _OLD_ZH = re.compile(r"^(?:我|本人)(?:已经|也)?(?:年纪大了|上了年�
 #: such as "use" or "love" says nothing about the person
 _ACTIVITY_EN = re.compile(
     r"^(?:i|we) (?:[a-z]+ly |also |still |now |just |mostly |mainly )?"
-    r"(?P<v>work (?:the |a )?(?:night|graveyard|overnight) shifts?|work nights|"
+    r"(?P<v>work (?:the |a )?(?:night|graveyard|overnight) shifts?|work (?:nights|overnight)|"
     r"work (?:from|at) home|(?:travel|fly) (?:for work|on business)|commute|teach|freelance|"
-    r"drive for (?:a living|work)|run (?:a|my own) (?:small )?(?:online )?(?:business|shop|store)|"
-    r"sell)\b")
+    r"work (?:in|at) (?:a|an|the|our) (?:[a-z-]+ ){0,2}office|work (?:long )?office hours|"
+    r"work (?:a )?nine[ -]to[ -]five|"
+    r"drive for (?:a living|work)|run (?:a|an|my|my own|our) (?:[a-z-]+ ){0,3}"
+    r"(?:business|shop|store|boutique)|sell)\b")
 _ACTIVITY_ROLE_EN = (("shift", "night-shift worker"), ("nights", "night-shift worker"),
+                     ("overnight", "night-shift worker"), ("office", "office worker"),
+                     ("nine", "office worker"),
                      ("home", "home worker"), ("travel", "business traveller"),
                      ("fly", "business traveller"), ("commute", "commuter"),
                      ("teach", "teacher"), ("freelance", "freelancer"), ("drive", "driver"),
                      ("run", "small business owner"), ("sell", "seller"))
 _ACTIVITY_ZH = re.compile(r"^(?:我|本人)[^，,。；;！!？?]{0,10}?(?P<v>上夜班|值夜班|通勤|出差|居家办公|"
-                          r"在家办公|远程办公|开网店|教书|备考|准备考|准备[^，,。；;！!？?]{1,8}考试)")
+                          r"在家办公|远程办公|开网店|做电商|开了?一?家[^，,。；;！!？?]{0,10}?(?:网店|小店|店铺)|"
+                          r"教书|备考|准备考|准备[^，,。；;！!？?]{1,8}考试)")
 _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤": "通勤族", "出差": "出差族",
                      "居家办公": "居家办公族", "在家办公": "居家办公族", "远程办公": "居家办公族",
-                     "开网店": "网店店主", "教书": "老师", "备考": "考生", "准备考": "考生"}
+                     "开网店": "网店店主", "做电商": "网店店主", "教书": "老师", "备考": "考生", "准备考": "考生"}
 #: Chinese words for an occupation whose last character is no person word
 _ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工")
 _RETIRED_EN = re.compile(r"^(?:i'?m|i am|being|i|i have|i've) (?:now |recently |newly |happily |"
@@ -156,6 +161,8 @@ def role_phrase(text: str, lang: str) -> str | None:
     if activity:
         verb = activity.group("v")
         if lang == "zh":
+            if verb.startswith("开"):   # "开了一家卖手工饰品的小店": a shop of their own
+                return "网店店主"
             return _ACTIVITY_ROLE_ZH.get(verb, "考生")   # "准备雅思考试": an exam candidate
         return next(role for word, role in _ACTIVITY_ROLE_EN if word in verb)
     if lang != "zh" and _EXAM_EN.search(low):
