@@ -102,7 +102,10 @@ def run_domain(domain: str, tmp: Path) -> dict:
         out["model_total"] += written
         out["rows"].append({"persona": p.subject_id, "planted": best, "name": p.name,
                             "role": role, "states_role": states, "stating": stating,
-                            "size": len(members), "named": named,
+                            "size": len(members), "named_role": p.role,
+                            "named_share": next((c.prevalence for c in p.who
+                                                 if c.role == p.role), None),
+                            "label_share": round(stating / max(len(members), 1), 3), "named": named,
                             "garbage": bad, "claims": total, "copies": copied})
     return out
 
