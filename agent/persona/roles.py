@@ -19,10 +19,6 @@ import numpy as np
 
 MIN_TEXTS = 2
 MIN_SHARE = 0.06  # a role one in sixteen of the group state; a stray mention names nobody
-#: a role names the group (its persona's name) only when at least one in ten of its texts state
-#: it: below that, on the planted train corpora, six of seven such names called a group what
-#: most of it is not ("Musicians" for free listeners at 7 %); the who-claim still counts it
-NAME_SHARE = 0.1
 
 #: what ends a role phrase: a preposition, a relative pronoun or a participle ("a professional
 #: preparing to move"), each a whole word ("a small online shop owner" is not cut at "on")

@@ -22,7 +22,7 @@ from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, pl
 from .evidence import content_terms, quote_from
 from .group import GroupData
 from .names import check_name, fallback_name, plural, write_name
-from .roles import NAME_SHARE, Role, says_who, stated_roles
+from .roles import Role, says_who, stated_roles
 from .schema import Claim, Differentiator, Quote, SubSegment
 from .summary import summary, write_tagline
 
@@ -94,25 +94,24 @@ class PersonaWriter:
             claims[FACET_FIELDS[a.facet]].append(claim)
         stated = roles[0] if roles else None
         role = stated.phrase if stated else None
-        named = role if stated and stated.share >= NAME_SHARE else None   # who the name says
         who = self._who(group, roles, aspects, language)
         lang_name = LANGUAGE_NAMES.get(language, language)
         texts = list(group.texts)
         grounded = set().union(*(content_terms(t) for t in texts)) if texts else set()
         grounded |= {w.lower() for a in aspects for w in " ".join(a.labels.values()).split()}
-        if named:
-            grounded |= {w.lower() for w in named.split()} | {plural(named).lower()}
+        if role:
+            grounded |= {w.lower() for w in role.split()} | {plural(role).lower()}
         top = _distinctive(chosen, group, role)
         points = [c.text for c in sorted((c for cs in claims.values() for c in cs),
                                          key=lambda c: -c.prevalence)]
         fallbacks: list[str] = []
-        name = write_name(self.llm, self.prompts, self.usage, self.remaining() - 1, named,
+        name = write_name(self.llm, self.prompts, self.usage, self.remaining() - 1, role,
                           points, language, texts, grounded, lang_name, group.id)
         if name is None:
             # the role with the top aspect, the role alone, the top aspect alone: the first
             # that passes the same checks as the model's name
-            tries = ([(fallback_name(named, top, language), named),
-                      (fallback_name(named, None, language), named)] if named else [])
+            tries = ([(fallback_name(role, top, language), role),
+                      (fallback_name(role, None, language), role)] if role else [])
             tries.append((fallback_name(None, top, language), None))
             name = next((n for n, r in tries
                          if check_name(n, r, texts, language, grounded) is None),
