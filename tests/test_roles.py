@@ -67,6 +67,7 @@ from evals.metrics.claims import name_states_role, role_head
     ("Single mum, two jobs.", "en", "parent"),
     ("As someone who collects postcards, I browse daily.", "en", "collector"),
     ("I manage a small support team.", "en", "manager"),
+    ("I'm collecting vintage watches.", "en", "collector"),
     ("I manage to use it daily.", "en", None),
     ("I play the cello in an orchestra.", "en", "musician"),
     ("I play games on it.", "en", None),

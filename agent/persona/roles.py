@@ -233,7 +233,7 @@ _DOES_EN = [(re.compile(p), role) for p, role in (
      r"small )?(?:kids?|children|child|toddlers?|sons?|daughters?|babies|baby)\b", "parent"),
     (r"^we (?:just |recently )?had (?:our first |a )?(?:baby|babies|twins|son|daughter)\b",
      "parent"),
-    (r"^i (?:also )?(?:have been |'ve been |am |'m )?collect(?:s|ing)?\b", "collector"),
+    (r"^i(?:'ve been|'m| have been| am| also)? collect(?:s|ing)?\b", "collector"),
     (r"^i (?:also )?manage (?:a |an |the |our |two |three |\w+ )?(?:[a-z-]+ ){0,2}(?:team|teams|"
      r"projects?|people|staff|department|launches)\b", "manager"),
     (r"^i (?:also )?play (?:the |rhythm |lead |bass |keys in |in )?(?:guitar|piano|drums|bass|"
