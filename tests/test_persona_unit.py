@@ -471,3 +471,23 @@ def test_sub_segment_quotes_skip_texts_left_out_of_the_group():
     subs = {s.id: s for s in sub_segments(group, segments)}
     assert subs["s1"].quote.doc_id == "b" and subs["s1"].quote.text == "cheaper plan for students"
     assert subs["s2"].quote is None
+
+
+def test_an_other_language_quote_is_shown_under_one_claim_only():
+    from agent.persona.schema import Claim, Quote
+    from agent.persona.writer import _one_claim_per_quote
+
+    shared = Quote(text="想给孩子零花钱，但不想把我的卡给他。", doc_id="z1", lang="zh")
+
+    def claim(text, share, quote, others):
+        return Claim(text=text, evidence_ids=["e1"], support_count=int(100 * share),
+                     prevalence=share, quote=Quote(text=quote, doc_id="e1", lang="en"),
+                     other_quotes=others)
+
+    small = claim("Some of them value reminders.", 0.2, "Reminders help.", [shared])
+    large = claim("Many of them want pocket money.", 0.3, "Pocket money please.", [shared])
+    own = Quote(text="提醒功能很好用。", doc_id="z2", lang="zh")
+    third = claim("Some of them like alerts.", 0.1, "Alerts are good.", [own])
+    _one_claim_per_quote([small, large, third])
+    assert [q.text for q in large.other_quotes] == [shared.text]   # the larger share keeps it
+    assert small.other_quotes == [] and third.other_quotes == [own]

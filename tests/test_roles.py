@@ -81,7 +81,10 @@ from evals.metrics.claims import name_states_role, role_head
     ("As someone who works overnight, I eat at 3am.", "en", "night-shift worker"),
     ("I run an online pottery shop.", "en", "small business owner"),
     ("I work out at the gym.", "en", None),
-    ("我在网上开了一家卖茶叶的小店。", "zh", "网店店主"),
+    ("我在网上开了一家卖茶叶的网店。", "zh", "网店店主"),
+    ("我在街角开了一家小店。", "zh", "店主"),
+    ("经常出差的我，在机场丢了卡。", "zh", "出差族"),
+    ("最喜欢的我，也不行。", "zh", None),
     ("本人做电商的，每天拍商品图。", "zh", "网店店主"),
     ("我在准备教师资格证考试。", "zh", "考生"),
 ])

@@ -154,7 +154,7 @@ def says_who(phrase: str, language: str) -> str:
 def role_phrase(text: str, lang: str) -> str | None:
     """The role a self-description states ("As a nurse," → "nurse"), or None."""
     t = " ".join(text.strip().split())
-    low = t if lang == "zh" else _as_first_person(t.lower())
+    low = _as_first_person_zh(t) if lang == "zh" else _as_first_person(t.lower())
     age = _age(low, lang)
     if age is not None:
         return OLDER["zh" if lang == "zh" else "en"] if age >= 60 else None
@@ -167,7 +167,7 @@ def role_phrase(text: str, lang: str) -> str | None:
         verb = activity.group("v")
         if lang == "zh":
             if verb.startswith("开"):   # "开了一家卖手工饰品的小店": a shop of their own
-                return "网店店主"
+                return "网店店主" if "网店" in verb else "店主"
             return _ACTIVITY_ROLE_ZH.get(verb, "考生")   # "准备雅思考试": an exam candidate
         return next(role for word, role in _ACTIVITY_ROLE_EN if word in verb)
     if lang != "zh" and _EXAM_EN.search(low):
@@ -217,6 +217,16 @@ def _as_first_person(t: str) -> str:
     elif v.endswith("s") and not v.endswith("ss"):
         v = v[:-1]
     return "i " + v + t[m.end():]
+
+
+#: "经常出差的我，": the clause before 的我 says what the writer does
+_DE_WO = re.compile(r"^(?P<v>[^，,。；;！!？?\s的]{2,12})的我(?=[，,。；;！!？?\s]|$)")
+
+
+def _as_first_person_zh(t: str) -> str:
+    """ "经常出差的我，" → "我经常出差，" (so an activity reads the same either way)."""
+    m = _DE_WO.match(t)
+    return "我" + m.group("v") + t[m.end():] if m else t
 
 
 #: preparing for an exam says who someone is this season: "I'm studying for my language exam"

@@ -53,7 +53,7 @@ class Written:
 
 #: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
 #: persona's inputs, so a persona written by older rules is written again, not kept
-WRITER_VERSION = "2026-12-02.2"
+WRITER_VERSION = "2026-12-02.3"
 
 
 class PersonaWriter:
@@ -127,6 +127,7 @@ class PersonaWriter:
         for c in [*who, *(c for cs in claims.values() for c in cs)]:
             c.quote = _in_context(c.quote, group)
             c.other_quotes = [_in_context(q, group) for q in c.other_quotes]
+        _one_claim_per_quote([*who, *(c for cs in claims.values() for c in cs)])
         all_claims = [c for cs in claims.values() for c in cs]
         model = sum(c.written_by == "model" for c in all_claims)
         quotes = _quotes(all_claims, group)
@@ -161,6 +162,21 @@ class PersonaWriter:
                                 prevalence=r.share, users=len(users), quote=quote,
                                 other_quotes=also, language=language, written_by="code"))
         return claims
+
+
+def _one_claim_per_quote(claims: list[Claim]) -> None:
+    """An other-language quote already shown under another claim is not shown again: the
+    sentence nearest to one claim's quote may be a member of a second, looser aspect too, and
+    the same Chinese sentence under "pocket money" and "childcare reminders" reads as if it
+    said both. The claim with the larger share keeps it."""
+    shown = {c.quote.text for c in claims if c.quote}
+    for c in sorted(claims, key=lambda c: -c.prevalence):
+        kept = []
+        for q in c.other_quotes:
+            if q.text not in shown:
+                kept.append(q)
+                shown.add(q.text)
+        c.other_quotes = kept
 
 
 def choose(aspects: list[Aspect], min_support: int, roles: list[str] | None = None
