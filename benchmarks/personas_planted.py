@@ -8,7 +8,8 @@ fresh workspace ingests the CSV without the planted ``group`` (the id, text, use
 rating and city columns only), segments it and writes personas with the configured model
 (the packaged local model by default). Each persona is matched to the planted group most of
 its group's texts come from (``labels.jsonl``), and scored with ``evals.metrics.claims``:
-does its name state that group's role (where the group's texts state one), garbage claims
+does its name state that group's role (where enough of the persona's own texts state it,
+by the row labels: ``STATED_TEXTS``, ``STATED_SHARE``), garbage claims
 (brackets, placeholders, questions, duplicates), claims that copy one text (word overlap
 ≥ 0.6 with one sentence they cite), and the share of the model's claims that passed
 validation. Prints one table row per domain and the totals.
