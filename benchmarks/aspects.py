@@ -207,8 +207,8 @@ def planted_scores(corpora: list[Corpus], membership, facets, embedder: str,
             for a, facet in sorted(names.items()):
                 said = {r["id"] for r in corpus.labels if a in r["aspects"]}
                 truths.append(Truth(corpus.domain, a, facet, said, len(said) / len(ids)))
-            score(truths, [Found(corpus.domain, x.id, x.facet, set(x.members), x.prevalence)
-                           for x in found.aspects], corpus.lang_of, scores)
+            score(truths, [Found(corpus.domain, x.id, x.facet, set(x.members), x.prevalence,
+                                 _quote_of(x)) for x in found.aspects], corpus.lang_of, scores)
             continue
         for group, info in corpus.truth["groups"].items():
             ids = sorted(i for i, g in corpus.group_of.items() if g == group)
@@ -221,9 +221,18 @@ def planted_scores(corpora: list[Corpus], membership, facets, embedder: str,
                             {r["id"] for r in corpus.labels if r["group"] == group
                              and a in r["aspects"]}, t["share"])
                       for a, t in info["aspects"].items()]
-            score(truths, [Found(group, a.id, a.facet, set(a.members), a.prevalence)
-                           for a in found.aspects], corpus.lang_of, scores)
+            score(truths, [Found(group, a.id, a.facet, set(a.members), a.prevalence,
+                                 _quote_of(a)) for a in found.aspects], corpus.lang_of, scores)
     return scores
+
+
+def _quote_of(aspect) -> str | None:
+    """The text a code-written claim about ``aspect`` quotes (in its main language)."""
+    from agent.persona.claims import _quote
+
+    lang = aspect.main_language
+    quote = _quote(aspect, lang, aspect.labels.get(lang))
+    return quote.doc_id if quote is not None else None
 
 
 def _precision(results: dict, langs) -> float:
@@ -305,7 +314,7 @@ def report(split: str, kind: str) -> list[str]:
         f"| {mem.get('precision_zh', 0):.3f} / {mem.get('recall_zh', 0):.3f} | {f('aspect_recall')} "
         f"| {f('aspect_recall_zh')} | {f('prevalence_mae')} | {f('membership_precision_en')} / "
         f"{f('membership_recall_en')} | {f('membership_precision_zh')} / "
-        f"{f('membership_recall_zh')} | {f('aspect_facet_accuracy')} |"]
+        f"{f('membership_recall_zh')} | {f('aspect_facet_accuracy')} | {f('quote_agreement')} |"]
 
 
 def report_whole(split: str, kind: str) -> list[str]:
@@ -319,16 +328,17 @@ def report_whole(split: str, kind: str) -> list[str]:
     f = lambda name: "—" if s.get(name) is None or s[name].value is None else f"{s[name].value:.3f}"  # noqa: E731
     return ["", "Each corpus as one group (no segmentation):", "",
             "| split | embedder | aspect recall | prevalence MAE | membership P / R en | "
-            "membership P / R zh |", "|---|---|---|---|---|---|",
+            "membership P / R zh | quote says the aspect |", "|---|---|---|---|---|---|---|",
             f"| {split} | {kind} | {f('aspect_recall')} | {f('prevalence_mae')} | "
             f"{f('membership_precision_en')} / {f('membership_recall_en')} | "
-            f"{f('membership_precision_zh')} / {f('membership_recall_zh')} |"]
+            f"{f('membership_precision_zh')} / {f('membership_recall_zh')} | "
+            f"{f('quote_agreement')} |"]
 
 
 HEADER = ["| split | embedder | facet accuracy (sentences) | membership P / R en (sentences) | "
           "membership P / R zh (sentences) | aspect recall | aspect recall, zh-majority | "
           "prevalence MAE | membership P / R en (planted) | membership P / R zh (planted) | "
-          "facet accuracy (planted aspects) |", "|---" * 11 + "|"]
+          "facet accuracy (planted aspects) | quote says the aspect |", "|---" * 12 + "|"]
 
 
 def main() -> None:

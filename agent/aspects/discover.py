@@ -32,6 +32,8 @@ from .membership import Membership
 from .model import Aspect, AspectSet, Example, Span
 from .phrases import key_phrases, not_a_thing, surface
 
+#: changes when the same units give other aspects, labels or examples (stored sets are redone)
+VERSION = "2026-12-02.1"
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
 EXAMPLES_PER_LANGUAGE = 5
@@ -123,10 +125,17 @@ def discover(group: GroupTexts, membership: Membership, facets: FacetModel, embe
     # Self-descriptions split off a sentence ("As a nurse,") are who-units; whole sentences
     # that describe the writer are found among the content units by their facet.
     found += _aspects_of(group, space, who, membership, min_support)
-    aspects = [_describe(group, members, space, facets.scores(probs[members]), n)
-               for n, members in enumerate(found)]
+    aspects, on_facet = [], []
+    for n, members in enumerate(found):
+        scores = facets.scores(probs[members])
+        # a member sentence makes the aspect's kind of claim when that facet is its own most
+        # likely one: the key phrase and the quotes come from those ("Low balance alerts
+        # saved me" is a member of a money-trouble aspect, but no complaint)
+        on = np.argmax(probs[members], axis=1) == facets.classes.index(_facet(scores))
+        on_facet.append(on)
+        aspects.append(_describe(group, members, space, scores, n, on))
     member_units = [[units[i] for i in members] for members in found]
-    _label(aspects, member_units)
+    _label(aspects, member_units, on_facet)
     order = sorted(range(len(aspects)), key=lambda k: (-aspects[k].support, aspects[k].label))
     for n, k in enumerate(order, start=1):
         aspects[k].id = f"{group.subject_id}.a{n}"
@@ -262,13 +271,17 @@ def _merge(clusters: list[list[int]], vecs: np.ndarray, langs: list[str],
     return clusters
 
 
+def _facet(scores: dict[str, float]) -> str:
+    return max(scores, key=lambda f: scores[f])
+
+
 def _describe(group: GroupTexts, members: list[int], space: np.ndarray,
-              scores: dict[str, float], n: int) -> Aspect:
+              scores: dict[str, float], n: int, on_facet: np.ndarray) -> Aspect:
     units = [group.units[i] for i in members]
     vecs = space[members]
     centre = _centre(vecs)
     sims = vecs @ centre
-    order = np.argsort(-sims, kind="stable")
+    order = np.lexsort((-sims, ~on_facet))   # examples: its kind of claim first, most typical
     texts: list[str] = []
     for k in order:  # member texts, most typical first
         rid = units[k].record_id
@@ -289,7 +302,7 @@ def _describe(group: GroupTexts, members: list[int], space: np.ndarray,
         per_lang[u.lang] += 1
         examples.append(Example(doc_id=u.record_id, text=u.text, lang=u.lang,
                                 similarity=round(float(sims[k]), 4)))
-    facet = max(scores, key=lambda f: scores[f])
+    facet = _facet(scores)
     index = {rid: i for i, rid in enumerate(group.ids)}
     users = {group.users[index[r]] for r in texts if r in index and group.users[index[r]]}
     return Aspect(id=f"{group.subject_id}.a{n}", facet=facet, facet_scores=scores,
@@ -301,11 +314,13 @@ def _describe(group: GroupTexts, members: list[int], space: np.ndarray,
                          for u in units])
 
 
-def _label(aspects: list[Aspect], members: list[list[Unit]]) -> None:
+def _label(aspects: list[Aspect], members: list[list[Unit]],
+           on_facet: list[np.ndarray]) -> None:
     """Key phrases per language (``phrases.key_phrases``: noun chunks, distinctive against
-    the group's other aspects); an aspect with none gets its most distinctive term."""
-    docs = {a.id: [(u.text, u.lang) for u in units]
-            for a, units in zip(aspects, members, strict=True)}
+    the group's other aspects), from the members that make the aspect's kind of claim
+    (all of them when fewer than two do); an aspect with none gets its most distinctive term."""
+    docs = {a.id: _said(units, on) for a, units, on in zip(aspects, members, on_facet,
+                                                            strict=True)}
     phrases = key_phrases(docs)
     by_lang: dict[str, dict[str, list[str]]] = defaultdict(dict)
     for a, units in zip(aspects, members, strict=True):
@@ -320,9 +335,21 @@ def _label(aspects: list[Aspect], members: list[list[Unit]]) -> None:
                                                       top_terms(texts_by[a.id], 6), lang)
             if picked:
                 a.labels[lang] = picked if lang == "zh" else surface(picked, texts_by[a.id])
-    for a, units in zip(aspects, members, strict=True):
+    for a, units, on in zip(aspects, members, on_facet, strict=True):
         a.label = a.labels.get(a.main_language) or a.label
-        _example_saying(a, units)
+        _example_saying(a, [u for u, k in zip(units, on, strict=True) if k]
+                        + [u for u, k in zip(units, on, strict=True) if not k])
+
+
+def _said(units: list[Unit], on: np.ndarray) -> list[tuple[str, str]]:
+    """(sentence, language) of the members making the aspect's kind of claim, per language
+    (a language with fewer than two such members keeps all of its members)."""
+    out: list[tuple[str, str]] = []
+    for lang in sorted({u.lang for u in units}):
+        own = [u for u, k in zip(units, on, strict=True) if u.lang == lang and k]
+        pool = own if len(own) >= 2 else [u for u in units if u.lang == lang]
+        out += [(u.text, u.lang) for u in pool]
+    return out
 
 
 def _example_saying(aspect: Aspect, units: list[Unit]) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from vectorstore.units import VERSION as UNITS_VERSION
 from vectorstore.units import UnitStore
 
+from .discover import VERSION as DISCOVERY_VERSION
 from .discover import Discovered, GroupTexts, discover
 from .facets import FacetModel, facet_model
 from .membership import Membership, calibrated
@@ -32,7 +33,8 @@ class AspectFinder:
     @property
     def identity(self) -> str:
         """What an aspect set depends on besides the texts (part of a persona's inputs)."""
-        return json.dumps({"units": UNITS_VERSION, "membership": self.membership.describe(),
+        return json.dumps({"units": UNITS_VERSION, "discovery": DISCOVERY_VERSION,
+                           "membership": self.membership.describe(),
                            "facets": hashlib.sha256(self.facets.coef.tobytes()).hexdigest()[:12],
                            "min_support": self.min_support, "embedder": self.embedder},
                           sort_keys=True)

@@ -4,7 +4,9 @@ Found aspects are matched one-to-one to the planted ones of the same group (Hung
 method on the F1 of their member texts). A planted aspect is *recalled* when its match has
 member F1 ≥ ``RECALLED``. Prevalence error is |planted share − found share| per planted
 aspect (0 found share when unmatched). Membership precision and recall are counted over
-matched pairs, per language of the member text. Facet accuracy is over matched pairs.
+matched pairs, per language of the member text. Facet accuracy is over matched pairs. Quote
+agreement: the share of matched aspects whose quote (the member sentence a claim about the
+aspect shows) comes from a text that says the planted aspect.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ import numpy as np
 from .base import MetricResult
 
 NAME_VERSION = {"aspect_recall": "1", "aspect_recall_zh": "1", "prevalence_mae": "1",
-                "membership_precision": "1", "membership_recall": "1", "aspect_facet_accuracy": "1"}
+                "membership_precision": "1", "membership_recall": "1", "aspect_facet_accuracy": "1",
+                "quote_agreement": "1"}
 RECALLED = 0.5
 
 
@@ -39,6 +42,7 @@ class Found:
     facet: str
     members: set[str]
     share: float
+    quote: str | None = None      # the text id of the quote a claim about it shows
 
 
 @dataclass
@@ -47,6 +51,7 @@ class AspectScores:
     recalled_zh: list[bool] = field(default_factory=list)
     errors: list[float] = field(default_factory=list)
     facet_ok: list[bool] = field(default_factory=list)
+    quote_ok: list[bool] = field(default_factory=list)
     tp: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     fp: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     fn: dict[str, int] = field(default_factory=lambda: defaultdict(int))
@@ -61,6 +66,8 @@ class AspectScores:
             "prevalence_mae": _mean(self.errors, "mean |planted − found share|"),
             "aspect_facet_accuracy": _mean(self.facet_ok, "matched aspects with the planted "
                                                           "facet"),
+            "quote_agreement": _mean(self.quote_ok, "matched aspects whose quote says the "
+                                                    "planted aspect"),
         }
         for lang in sorted(set(self.tp) | set(self.fp) | set(self.fn)):
             tp, fp, fn = self.tp[lang], self.fp[lang], self.fn[lang]
@@ -110,6 +117,8 @@ def score(truths: list[Truth], found: list[Found], lang_of: dict[str, str],
                     s.fn[lang_of.get(m, "und")] += 1
                 continue
             s.facet_ok.append(f.facet == t.facet)
+            if f.quote is not None:
+                s.quote_ok.append(f.quote in t.members)
             for m in f.members | t.members:
                 lang = lang_of.get(m, "und")
                 if m in f.members and m in t.members:
