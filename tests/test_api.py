@@ -45,6 +45,8 @@ def test_segments_personas_and_openapi(client):
     assert len(personas) == len(seg["groups"])
     one = client.get(f"/personas/{personas[0]['id']}").json()
     assert one["id"] == personas[0]["id"] and one["goals"] is not None
+    # the demo mixes English and Chinese texts: the card says so, as the deck does
+    assert one["language_line"].startswith("Texts: ") and "Chinese" in one["language_line"]
     assert personas[0]["level"] == "group" and personas[0]["segment_id"] is None
     assert client.get(f"/personas/{personas[0]['group_id']}").status_code == 200
     spec = client.get("/openapi.json").json()

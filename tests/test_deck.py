@@ -297,3 +297,18 @@ def test_the_served_page_shows_full_personas_and_links_the_deck(served_workspace
         assert page.evaluate("document.scripts.length") == 0
         assert "Students on a budget" in page.inner_text("main")
     assert not errors
+
+
+def test_a_mixed_language_persona_says_what_its_texts_are_in():
+    from types import SimpleNamespace
+
+    from agent.deck.render import language_line
+
+    p = SimpleNamespace(language="en")
+    # the demo's older customers: about half of their texts are Chinese, and the card said
+    # only "Written in English"
+    mixed = SimpleNamespace(languages={"en": 58, "zh": 50, "und": 3})
+    assert language_line(p, mixed) == "Texts: 52% English, 45% Chinese; written in English"
+    assert language_line(p, SimpleNamespace(languages={"en": 97, "zh": 3})) == \
+        "Written in English"
+    assert language_line(SimpleNamespace(language="zh"), None) == "Written in Chinese"

@@ -225,8 +225,13 @@ def create_app(project, token: str | None = None, use_llm: bool = True,
             raise ApiError(404, "unknown persona id")
         for p in _personas(state):
             if persona_id in (p.id, p.subject_id):
+                from agent.deck.render import language_line
+
                 full = json.loads(p.model_dump_json())
-                return {**full, **_names(p, state.project.artifacts.labels())}
+                seg = state.project.artifacts.segmentation()
+                info = seg.find(p.subject_id) if seg is not None else None
+                return {**full, **_names(p, state.project.artifacts.labels()),
+                        "language_line": language_line(p, info)}
         raise ApiError(404, f"no persona {persona_id!r}")
 
     @api.get("/labels", summary="The user's labels for groups and segments")

@@ -36,6 +36,21 @@ CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src
        "base-uri 'none'; form-action 'none'")
 LANGUAGES = {"en": "English", "zh": "Chinese"}
 
+
+def language_line(p: Persona, info: UnitInfo | None) -> str:
+    """What languages a persona's texts are in and which one it is written in: "Texts: 55%
+    English, 45% Chinese; written in English" (a language under 5% of the texts is left out;
+    "Written in English" alone read as if the texts were)."""
+    written = LANGUAGES.get(p.language, p.language)
+    counts = dict(info.languages) if info is not None else {}
+    total = sum(counts.values())
+    shown = [(k, n / total) for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+             if total and n / total >= 0.05 and k != "und"]
+    if len(shown) < 2:
+        return f"Written in {written}"
+    mix = ", ".join(f"{share:.0%} {LANGUAGES.get(k, k)}" for k, share in shown)
+    return f"Texts: {mix}; written in {written}"
+
 # -- Markdown ----------------------------------------------------------------------------------
 # Only what CommonMark (and GitHub's autolinks) would read as markup is escaped; plain
 # punctuation — parentheses, "!", "#", "+", "." in a sentence, one "*" or "~" — stays as it
@@ -150,7 +165,7 @@ def render_markdown(personas: list[Persona], segments: SegmentationRun, flagged:
         badge = " (degraded)" if p.degraded else ""
         lines += [f"## {md(names[p.subject_id])} ({p.subject_id}){badge}", "", f"*{md(p.tagline)}*", "",
                   f"{p.size.texts} texts from {p.size.users} users, {p.share:.1%} of all "
-                  f"texts. Written in {LANGUAGES.get(p.language, p.language)}.", "",
+                  f"texts. {language_line(p, segments.find(p.subject_id))}.", "",
                   md(p.summary), ""]
         facts = card_facts_md(segments, segments.find(p.subject_id))
         lines += [md(facts), ""] if facts else []
@@ -229,6 +244,8 @@ def render_html(personas: list[Persona], segments: SegmentationRun, flagged: dic
         csp=Markup(CSP), personas=personas, segments=segments, flagged=flagged,
         mapping=mapping, map=_map(mapping), colours=colours, names=v["names"], bars=v["bars"],
         legend=legend, facets=facets, versus=versus, languages=LANGUAGES, card_quotes=card_quotes,
+        language_line={p.subject_id: language_line(p, segments.find(p.subject_id))
+                       for p in personas},
         widest=max((b.share for b in v["bars"]), default=1.0) or 1.0,
         facts={p.subject_id: Markup(card_facts_html(segments, segments.find(p.subject_id),
                                                     colours.get(p.subject_id, "#4e79a7")))

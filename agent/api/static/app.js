@@ -176,7 +176,9 @@ function card(p) {
   const title = named("h2", subject, "name");
   const meta = el("p", null, "meta");
   for (const m of [`${p.size.texts} texts`, `${p.size.users} users`,
-    `${pct(p.share)} of all texts`, LANGUAGES[p.language] || p.language]) meta.append(el("span", m));
+    `${pct(p.share)} of all texts`, p.language_line || LANGUAGES[p.language] || p.language]) {
+    meta.append(el("span", m));
+  }
   a.append(title, renameControl(subject, title), el("p", p.tagline, "tagline"), meta);
   if (p.degraded) a.append(el("p", "Degraded: " + (p.degraded_reason || ""), "degraded"));
   a.append(el("p", p.summary, "summary"));
