@@ -15,7 +15,8 @@ PRAISE = {
     "en": re.compile(r"\b(?:great|love|loved|lovely|helpful|easy|easier|simple|cool|nice|"
                      r"perfect|awesome|amazing|brilliant|fantastic|excellent|handy|useful|smooth|"
                      r"reliable|fast|quick|quickly|fine|glad|happy|enjoy\w*|works?\s+(?:well|great|"
-                     r"perfectly)|well\s+done|thank\w*|best|favou?rite|saves?\s+me|life\s?saver)\b",
+                     r"perfectly)|well\s+done|thank\w*|best|favou?rite|saves?\s+me|saved\s+me|"
+                     r"sav(?:es|ed)\s+(?:my|us|our)|life\s?saver)\b",
                      re.IGNORECASE),
     "zh": re.compile(r"很好用|好用|方便|不错|很棒|太棒|喜欢|满意|实用|贴心|省心|给力|靠谱|顺畅|"
                      r"很快|快捷|简单|清楚|感谢|谢谢|有用|划算|值得|真香"),
@@ -63,7 +64,8 @@ _EN = {
     "motivation": r"""\bbecause\b|\bsince\s+i\b|\bso\s+(?:that|i\s+can|i\s+don'?t|i\s+never|
         i\s+stay|my)\b|\bthat'?s\s+why\b|\bwhich\s+is\s+why\b|\bthe\s+reason\b|\breason\s+i\b|
         \bwhy\s+i\s+(?:use|keep|stay|chose|love|pay|came|switched|signed)\b|\bhelps?\s+me\b|
-        \bsaves?\s+me\b|\blets?\s+me\b|\bmatters?\s+to\s+me\b|\bimportant\s+(?:to|for)\s+me\b|
+        \bsaves?\s+me\b|\bsav(?:es|ed)\s+(?:my|us)\b|\bsaved\s+me\b|\blets?\s+me\b|
+        \bmatters?\s+to\s+me\b|\bimportant\s+(?:to|for)\s+me\b|
         \bkeeps?\s+me\s+(?:motivated|going|on\s+track|sane|honest)\b|\bpeace\s+of\s+mind\b|
         \bin\s+order\s+to\b|\bworth\s+(?:it|every)\b|\bi\s+(?:keep\s+using|stay|stick\s+with|
         came\s+back|switched)\b|\bloyal\b|\bmeans\s+(?:i|a\s+lot)\b|\bfor\s+my\s+(?:kids|family|
