@@ -23,6 +23,8 @@ def test_a_sentence_with_nothing_in_it_is_no_claim():
     a = aspect()
     assert check("They are", a, 0, context(a), "en", []) is not None
     assert check("They want it.", a, 0, context(a), "en", []) is not None
+    # the prompt's own words echoed back say who, not what
+    assert check("The customers as a group", a, 0, context(a), "en", []) is not None
     assert check("They say the markup on foreign payments is hidden and steep.", a, 0, context(a), "en",
                  []) is None
 

@@ -55,6 +55,8 @@ LANGUAGE_NAMES = {"en": "English", "zh": "Chinese (简体中文)", "ja": "Japane
                   "es": "Spanish", "fr": "French", "de": "German", "pt": "Portuguese",
                   "it": "Italian", "ru": "Russian", "nl": "Dutch"}
 START = {"en": "They", "zh": "他们"}
+#: words that say who, not what: a claim needs two content words besides them
+_ANYONE = frozenset("customer user people person group client member everyone they".split())
 
 
 @dataclass
@@ -91,7 +93,7 @@ def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: st
         return "say what they want, do or complain about, not who they are." \
             if language != "zh" else "说他们想要什么、做什么或抱怨什么，不要说他们是谁。"
     words = content_terms(t)
-    if len(words) < 2:   # "They are", "They want it."
+    if len(words - _ANYONE) < 2:   # "They are", "They want it.", "The customers as a group"
         return "say what they say about it, in a full sentence." if language != "zh" \
             else "写一句完整的话，说出他们说了什么。"
     members = ctx.members_text[aspect.id]
