@@ -172,3 +172,94 @@ def test_a_role_stated_in_the_other_language_counts_for_the_role_it_translates()
     assert roles[0].also_as == (3, "作为家长，")   # quoted in the other language too
     # without an encoder, only the persona's language counts
     assert stated_roles(texts, langs, "en")[0].texts == (0, 1, 2)
+
+
+@pytest.mark.parametrize("text,lang,role", [
+    # a role said in passing: a living, a business of one's own, a condition, a past job
+    ("I repair bikes for a living, so spare parts matter.", "en", "bike repairer"),
+    ("I translate contracts professionally and need the glossary.", "en", "contract translator"),
+    ("Running a small flower shop, I print labels every day.", "en", "small business owner"),
+    ("We own a tiny cafe near the station.", "en", "small business owner"),
+    ("I'm deaf, so the captions are everything to me.", "en", "deaf user"),
+    ("I used to be a pharmacist and the dosage notes are sloppy.", "en", "pharmacist"),
+    ("At 79 I find the small print hard.", "en", "older customer"),
+    ("I'm in my 80s and the buttons are tiny.", "en", "older customer"),
+    ("Carpenter for twenty years, and these hinges are the best.", "en", "carpenter"),
+    ("Being on a pension, every discount counts.", "en", "retiree"),
+    ("My twins love the bedtime stories.", "en", "parent"),
+    ("Travelling with a baby, the early boarding helped.", "en", "parent"),
+    ("My grandkids set it up for me.", "en", "grandparent"),
+    ("My students use it for homework.", "en", "teacher"),
+    ("Retired since last year, I finally have time to read.", "en", "retiree"),
+    ("i freelance as a copywriter and need offline mode", "en", "copywriter"),
+    # what looks like a self-description and is not
+    ("As a result, the refund took weeks.", "en", None),
+    ("I'm a little confused by the menu.", "en", None),
+    ("I'm a day late with the payment.", "en", None),
+    ("I'm a huge fan of the dark theme.", "en", None),
+    ("As a gesture of goodwill they sent a voucher.", "en", None),
+    ("As a camera app it's fine.", "en", None),
+    ("As the update rolled out, everything broke.", "en", None),
+    ("We moved here last year.", "en", None),
+    ("The kids' section is messy.", "en", None),
+    ("做会计的，月底报表全靠它。", "zh", "会计"),
+    ("我是跑快递的，一天几十单。", "zh", "快递员"),
+    ("学法律的，条文检索太慢。", "zh", "学法律的学生"),
+    ("开了一家小面馆，外卖平台抽成太高。", "zh", "老板"),
+    ("以前在银行当过柜员，这种流程我很熟。", "zh", "柜员"),
+    ("我儿子天天用它背单词。", "zh", "家长"),
+    ("每天送孩子上学都要路过这里。", "zh", "家长"),
+    ("大二狗一只，课太多了。", "zh", "大学生"),
+    ("读博第三年，文献管理全靠它。", "zh", "博士生"),
+    ("我今年六十八，字太小。", "zh", "老年用户"),
+    ("我和老伴都七十多了，不会用扫码。", "zh", "老年用户"),
+    ("客服是个新手，什么都不懂。", "zh", None),
+    ("我老公是医生，他说还行。", "zh", None),
+    ("我是上周买的会员，到现在没生效。", "zh", None),
+    ("在家就能买到药，省了跑药店。", "zh", None),
+])
+def test_a_role_said_in_passing_is_read(text, lang, role):
+    assert role_phrase(text, lang) == role
+
+
+def test_a_role_only_implied_names_no_group_but_counts_where_others_state_it():
+    implied = ["My son loves the quizzes.", "My daughter uses it daily.", "With my two kids, "
+               "it is chaos.", "The app is fine.", "Too many ads."]
+    assert group_role(implied, ["en"] * 5, "en") is None
+    stated = [*implied, "As a parent, I want limits.", "Mum of three here: great."]
+    role = group_role(stated, ["en"] * 7, "en")
+    assert role is not None and role.phrase == "parent"
+    assert role.texts == (0, 1, 2, 5, 6)
+    assert role.example[0] == 5          # the example shown states it outright
+
+
+def test_a_role_the_rest_of_the_corpus_states_as_often_names_no_group():
+    from agent.persona.role_rates import DISTINCT, RoleRates
+
+    group = ["As a nurse, I like it.", "Nurse here: fine.", "The app is slow.", "Too many ads.",
+             "Works well.", "Fine."]
+    others = ["I'm a nurse and it crashes.", "As a nurse, too slow.", "Good.", "Meh.",
+              "Crashes a lot.", "I'm a teacher.", "Slow.", "Okay."]
+    ids = [f"g{k}" for k in range(len(group))] + [f"o{k}" for k in range(len(others))]
+    rates = RoleRates.read(ids, group + others, ["en"] * len(ids))
+    share = rates.elsewhere({i for i in ids if i.startswith("g")})
+    assert share(("head", "nurse")) == 2 / 8 and share(("head", "teacher")) == 1 / 8
+    # the group states "nurse" 2 in 6 times, the rest 2 in 8: not DISTINCT times as often
+    assert DISTINCT * 2 / 8 > 2 / 6
+    assert stated_roles(group, ["en"] * 6, "en", elsewhere=share) == []
+    assert [r.phrase for r in stated_roles(group, ["en"] * 6, "en")] == ["nurse"]
+    # where the rest says it rarely, it names the group
+    calm = ["As a nurse, ok."] + ["Good."] * 10
+    rare = RoleRates.read(ids[:6] + [f"c{k}" for k in range(11)], group + calm, ["en"] * 17)
+    roles = stated_roles(group, ["en"] * 6, "en", elsewhere=rare.elsewhere(set(ids[:6])))
+    assert [r.phrase for r in roles] == ["nurse"]
+    assert RoleRates.read(ids, group + others, ["en"] * len(ids)).digest == rates.digest
+
+
+def test_the_rates_read_a_seeded_sample_of_a_large_corpus():
+    from agent.persona import role_rates
+
+    ids = [f"r{k:05d}" for k in range(role_rates.SAMPLE * 2)]
+    a, b = role_rates.RoleRates.sample(ids, 3), role_rates.RoleRates.sample(list(reversed(ids)), 3)
+    assert a == b and len(a) == role_rates.SAMPLE and set(a) <= set(ids)
+    assert role_rates.RoleRates.sample(ids[:10]) == ids[:10]

@@ -40,6 +40,7 @@ from vectorstore.store import ChromaStore
 from .group import GroupData, load_group
 from .options import GenerateOptions
 from .results import GenerateResult, TargetResult
+from .role_rates import RoleRates
 from .schema import SCHEMA_VERSION, Persona, Provenance, Size, TokenUsage
 from .writer import WRITER_VERSION, PersonaWriter, differentiators, sub_segments
 
@@ -85,6 +86,8 @@ class PersonaGenerator:
         self.usage = Usage()
         self._llm: LLMContext | None = None
         self._llm_lock = threading.Lock()
+        self._rates: RoleRates | None = None
+        self._rates_lock = threading.Lock()
         self.prompts: dict[str, Prompt] = {
             p: _writer_prompt(p, options.prompt_versions.get(p), wanted)
             for p, wanted in WRITER_PROMPTS.items()}
@@ -214,14 +217,15 @@ class PersonaGenerator:
             proposals, mode = self._interview(ctx, group, found, usage)
             writer = PersonaWriter(ctx.llm, self.prompts, usage, self.embedder, self.finder,
                                    self.options.min_support)
-            written = writer.write(group, found, language, proposals)
+            written = writer.write(group, found, language, proposals, self.role_rates())
             model_name = ctx.model_name
         except LLMCallFailed as exc:
             if not offline:
                 log.warning("model unavailable for %s: %s", group.id, exc)
                 reason = f"{LLM_UNAVAILABLE}: {exc}"
             written = PersonaWriter(None, self.prompts, usage, self.embedder, self.finder,
-                                    self.options.min_support).write(group, found, language)
+                                    self.options.min_support).write(
+                group, found, language, rates=self.role_rates())
             model_name = self._llm.model_name if self._llm else "unavailable"
         self.usage.merge(usage)
         peers = self._peers(group)
@@ -268,6 +272,18 @@ class PersonaGenerator:
         return proposals, "autonomous"
 
     # -- helpers ---------------------------------------------------------------------------------------
+    def role_rates(self) -> RoleRates:
+        """The roles a seeded sample of the whole corpus states, read once per run."""
+        with self._rates_lock:
+            if self._rates is None:
+                ids = RoleRates.sample(list(self.store.get(include=[])["ids"]),
+                                       self.segments.seed or 0)
+                got = self.store.get(ids=ids, include=["documents", "metadatas"])
+                self._rates = RoleRates.read(list(got["ids"]), list(got["documents"]),
+                                             [(m or {}).get("lang") or "und"
+                                              for m in got["metadatas"]])
+            return self._rates
+
     def _inputs_hash(self, group: GroupData) -> str:
         h = hashlib.sha256()
         for doc_id, text in zip(group.ids, group.texts, strict=True):
@@ -280,7 +296,7 @@ class PersonaGenerator:
                              "language": o.language, "interview": o.interview,
                              "embedder": self.segments.embedder,
                              "model": self._model_identity(), "aspects": self.finder.identity,
-                             "writer": WRITER_VERSION,
+                             "writer": WRITER_VERSION, "roles": self.role_rates().digest,
                              "info": {"keywords": group.info.keywords,
                                       "segments": getattr(group.info, "segments", None)}},
                             sort_keys=True).encode())

@@ -17,22 +17,38 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .doings import (
+    as_first_person,
+    implied_role,
+    noun_first,
+    role_done,
+    role_done_zh,
+)
+
 MIN_TEXTS = 2
 MIN_SHARE = 0.06  # a role one in sixteen of the group state; a stray mention names nobody
 
 #: what ends a role phrase: a preposition, a relative pronoun or a participle ("a professional
 #: preparing to move"), each a whole word ("a small online shop owner" is not cut at "on")
 _STOP_EN = (r"(?:\s(?:who|that|with|and|on|in|at|from|for|by|since|to|about|is|are|was|were|"
+            r"of|it|it's|its|this|they|i|i'm|i've|we|"
             r"has|have|start|starts|end|ends|begin|begins|mean|means|keep|keeps|take|takes|"
             r"[a-z]+ing(?<!sibling)(?<!darling))\b|,|:|;|\.|!|$)")
 _ROLE_EN = [
-    re.compile(r"^(?:speaking |writing )?as (?:a|an|the|one of the) (?P<r>[a-z][a-z' -]{1,40}?)"
+    re.compile(r"^(?:speaking |writing )?as (?:a|an|one of the) (?P<r>[a-z][a-z' -]{1,40}?)"
+               + _STOP_EN),
+    re.compile(r"(?:^|, )being (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
+    re.compile(r"^(?:speaking |writing )?as the (?P<r>(?:[a-z-]+ ){0,2}(?:[a-z-]+(?:er|or|ist|ian|"
+               r"ant|ent|man|woman|ee)|mum|mom|dad|parent|nurse|chef|cook|coach|student))"
                + _STOP_EN),
     re.compile(r"^(?:i'?m|i am|being) (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
     re.compile(r"^my (?:job|work|shifts?|day job|role) as (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)"
                + _STOP_EN),
     re.compile(r"^(?P<r>[a-z][a-z' -]{1,30}?) here\b"),
     re.compile(r"^i work as (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
+    re.compile(r"^i (?:used to be|(?:also )?volunteer as|freelance as|moonlight as|(?:'ve|have) "
+               r"(?:been working|worked) as|(?:'ve|have) been) (?:a|an) "
+               r"(?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
     re.compile(r"^(?:i'?m |i am )?(?:the |a )?(?P<r>(?:mum|mom|mother|dad|father|parent) of [a-z]+)"),
     re.compile(r"^(?P<r>(?:(?:first-time|new|single|working) )?(?:mum|mom|dad))\s*[,:;.!-]"),
     # a sentence that is only a person noun: "Commuter.", "Project manager:", "Pensioner,"
@@ -42,13 +58,13 @@ _ROLE_EN = [
 #: words with a person noun's ending that name no person ("Better.", "Error.") — a short
 #: closed list: no English part-of-speech tagger is installed
 _NOT_PERSONS = frozenset("""better whatever however never ever either neither other another
-rather together later faster sooner over under after order error server paper number power
+rather together later faster sooner over under after order error paper number power
 water weather summer winter answer matter letter filter folder timer browser printer computer
 counter cover center centre chapter corner border banner sticker poster tracker charger
 monitor sensor motor factor mirror minor major colour color floor door favour favor honour
 honor humour humor flavour flavor content current recent present different excellent
 important urgent constant instant brilliant decent frequent consistent efficient convenient
-pleasant relevant apparent elegant permanent transparent agent event moment comment payment
+pleasant relevant apparent elegant permanent transparent event moment comment payment
 statement department management government environment amount account percent
 fee free three tree coffee degree agree guarantee committee""".split())
 _ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
@@ -56,31 +72,58 @@ _ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^�
             re.compile(r"^(?P<r>[^，,。\s]{1,8}?(?:党|族))(?:一枚)?(?:[，,：:]|报到|来了|表示)"),
             re.compile(r"^(?P<r>[^，,。\s]{1,8}?)一枚[，,：:]"),
             re.compile(r"^(?P<r>[^，,。\s]{2,8}?)(?:说两句|说一句|表示)"),
-            # a sentence that is only a person word: "幼儿园老师。", "退休老人，"
-            re.compile(r"^(?P<r>[^，,。\s]{2,8})(?:[，,。：:！!]|$)")]
+            # a sentence that is only a person word: "幼儿园老师。", "退休老人，" (not "客服是个
+            # 新手": a sentence about someone else)
+            re.compile(r"^(?P<r>[^，,。\s是]{2,8})(?:[，,。：:！!]|$)")]
 _NOT_ROLES = {"someone", "person", "user", "customer", "people", "regular", "fan", "big fan",
               "bit", "little", "lot", "long time", "new", "huge fan", "first time", "loyal"}
+#: what follows "as a" / "I'm a" that is no role: "As a result", "I'm a little worried", "I'm
+#: a day late", "I'm a big believer in …", "As a first step"
+_NOT_ROLE_STARTS = frozenset("""little tad few couple day hour minute week month year second
+result matter side whole first""".split())
+_NOT_ROLE_HEADS = frozenset("""believer sucker step impression result dish tool reminder
+example whole rule bonus note aside precaution test side member subscriber buyer shopper
+client patron visitor guest gesture token courtesy""".split())
+#: words that open no role phrase: "We moved here", "Out here on the farm"
+_NOT_SUBJECTS = frozenset("we i you they it he she my our the this that out over back up down "
+                          "just only so".split())
+#: "As a backup tool it's fine": the phrase describes the product, not the writer
+_ABOUT_SOMETHING = re.compile(r"^\s+(?:it|it's|its|this|they|there)\b")
+_PERSON_END = re.compile(r"(?:er|or|ist|ian|ant|ent|man|woman|ee|eer|ster|ic|ess)$")
+_PERSON_WORDS = frozenset("""cook chef nurse vet pilot nanny medic coach tutor guide mum mom
+dad parent student expat nomad senior pensioner retiree veteran widow widower
+grandparent carer caregiver clerk""".split())
 # Family roles are one role however they are put ("mum of two", "dad of three", "a parent").
 _FAMILY_EN = re.compile(r"^(?:(?:new|first-time|single|working|busy|stay-at-home) )?"
                         r"(?:mum|mom|mother|mummy|dad|father|daddy|parent)s?\b")
 _FAMILY_ZH = re.compile(r"(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|二胎妈|当妈的|当爸的)$")
 #: the last character of a Chinese word for people (学生, 护士, 卖家, 博主, 白领, 患者 …)
 _ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶]$")
-_ZH_GENERIC_PERSONS = ("人员", "人士", "工作者", "人")
+_ZH_GENERIC_PERSONS = ("人员", "人士", "工作者", "人", "用户")
+#: person words that say only that someone uses or buys: "我是一个月前买的会员"
+_ZH_NOT_ROLES = frozenset("会员 用户 客户 顾客 买家 新用户 老用户 老客户".split())
+#: roles the Chinese readings of what someone does give as they are
+_ZH_DONE_ROLES = frozenset("大学生 高中生 初中生 研究生 博士生 学生 留学生 素食者 老年用户 店主 老板 "
+                           "家长 祖父母 快递员 外卖员 销售员 业务员".split())
 _MARKERS_ZH = re.compile(r"^(?:一个|一名|一位|一枚|个|名|位)")
 
 
 #: a stated age of sixty or more ("I am 74", "我今年七十多岁了") is a role of its own: older
 #: customers, named for the many who say it, never with one person's age
 OLDER = {"en": "older customer", "zh": "老年用户"}
-_AGE_EN = re.compile(r"^(?:i'?m|i am) (?:nearly |almost |over |now )?(?P<n>\d{2})"
-                     r"(?: years old| now|,|\.|!| and|$)")
+_AGE_EN = re.compile(r"^(?:(?:i'?m|i am) (?:nearly |almost |over |now )?|(?:at|aged) |"
+                     r"(?:speaking )?as (?:someone|a person|one) (?:who'?s|who is|aged) )"
+                     r"(?P<n>\d{2})(?: years old| now|,|\.|!| and|$| i\b| we\b|-year-old|"
+                     r" and still\b)")
+#: "I'm in my 70s"
+_DECADE_EN = re.compile(r"^(?:i'?m|i am|we'?re|we are) (?:now |well )?in (?:my|our) "
+                        r"(?:early |mid |mid-|late )?(?P<n>[6-9]0)'?s\b")
 #: an age said in words: "I'm seventy-one", "someone in their late sixties"
 _AGE_WORDS_EN = re.compile(r"^(?:(?:speaking |writing )?as someone |(?:i'?m|i am) )(?:nearly |"
                            r"almost |over |now |well )?(?:in (?:my|their|his|her) (?:early |"
                            r"mid-|mid |late )?)?(?P<w>sixt|sevent|eight|ninet)(?:y|ies)\b")
 _AGE_ZH = re.compile(r"^(?:我|本人)(?:今年|已经|都)*(?P<n>\d{2}|[一二三四五六七八九]十"
-                     r"[一二三四五六七八九多几]?)(?:多|出头)?(?:岁|了)")
+                     r"[一二三四五六七八九多几]?)(?:多|出头)?(?:岁|了|(?=[，,。！!]|$))")
 #: an age said without a number: "我年纪大了", "本人上了年纪"
 _OLD_ZH = re.compile(r"^(?:我|本人)(?:已经|也)?(?:年纪大了|上了年纪|年纪不小了|年过(?:六|七|八)十)")
 #: an activity that says who someone is ("I commute into the city", "I teach Year 9", "我在仓库
@@ -89,7 +132,8 @@ _OLD_ZH = re.compile(r"^(?:我|本人)(?:已经|也)?(?:年纪大了|上了年�
 _ACTIVITY_EN = re.compile(
     r"^(?:i|we) (?:[a-z]+ly |also |still |now |just |mostly |mainly )?"
     r"(?P<v>work (?:the |a )?(?:night|graveyard|overnight) shifts?|work (?:nights|overnight)|"
-    r"work (?:from|at) home|(?:travel|fly) (?:for work|on business)|commute|teach|freelance|"
+    r"work (?:from|at) home|(?:travel|fly) (?:for work|on business)|commute|teach|"
+    r"freelance(?! as\b)|"
     r"work (?:in|at) (?:a|an|the|our) (?:[a-z-]+ ){0,2}office|work (?:long )?office hours|"
     r"work (?:a )?nine[ -]to[ -]five|"
     r"drive for (?:a living|work)|run (?:a|an|my|my own|our) (?:[a-z-]+ ){0,3}"
@@ -110,14 +154,17 @@ _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤
                      "准备考": "考生"}
 #: Chinese words for an occupation whose last character is no person word
 _ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工")
-_RETIRED_EN = re.compile(r"^(?:i'?m|i am|being|i|i have|i've) (?:now |recently |newly |happily |"
-                         r"just |finally |already )?retired\b")
+_RETIRED_EN = re.compile(r"^(?:(?:i'?m|i am|being|i|i have|i've|we|we're|we are|we've|we have) "
+                         r"(?:now |recently |newly |happily |just |finally |already |both )?|"
+                         r"(?:happily |recently |newly )?(?=retired (?:since|for|after|last|in|"
+                         r"now|and)\b|retired,))retired\b")
 _RETIRED_ZH = re.compile(r"^(?:我|本人)?(?:已经|刚)?(?:从单位)?退休")
 _ZH_DIGITS = {c: k for k, c in enumerate("零一二三四五六七八九")}
 
 
 def _age(text: str, lang: str) -> int | None:
-    m = (_AGE_ZH if lang == "zh" else _AGE_EN).search(text)
+    m = (_AGE_ZH if lang == "zh" else _AGE_EN).search(text) or (
+        None if lang == "zh" else _DECADE_EN.search(text))
     if not m:
         return None
     n = m.group("n")
@@ -153,8 +200,25 @@ def says_who(phrase: str, language: str) -> str:
 
 def role_phrase(text: str, lang: str) -> str | None:
     """The role a self-description states ("As a nurse," → "nurse"), or None."""
+    return reading(text, lang)[0]
+
+
+def reading(text: str, lang: str) -> tuple[str | None, bool]:
+    """The role ``text`` states and whether it is only implied ("my kids love it": a
+    parent), which counts for a role that others of the group state outright but names
+    no group by itself."""
+    said = _stated(text, lang)
+    if said:
+        return said, False
     t = " ".join(text.strip().split())
-    low = _as_first_person_zh(t) if lang == "zh" else _as_first_person(t.lower())
+    implied = implied_role(t if lang == "zh" else t.lower(), lang)
+    return implied, implied is not None
+
+
+def _stated(text: str, lang: str) -> str | None:
+    t = " ".join(text.strip().split())
+    low = (_as_first_person_zh(t) if lang == "zh"
+           else as_first_person(_as_first_person(t.lower())))
     age = _age(low, lang)
     if age is not None:
         return OLDER["zh" if lang == "zh" else "en"] if age >= 60 else None
@@ -175,6 +239,9 @@ def role_phrase(text: str, lang: str) -> str | None:
     for pattern, said in (_DOES_ZH if lang == "zh" else _DOES_EN):
         if pattern.search(low):
             return said
+    done = _done_zh(low) if lang == "zh" else role_done(low)
+    if done:
+        return done
     year = _CLASS_YEAR_ZH.search(t) if lang == "zh" else None
     if year:   # "本人大三，": a year of study says which students
         return _CLASS_YEAR_ROLE[year.group("y")]
@@ -182,21 +249,45 @@ def role_phrase(text: str, lang: str) -> str | None:
         for pattern in _ROLE_ZH:
             m = pattern.search(t)
             if m:
+                if pattern is _ROLE_ZH[-1] and _a_clause(m.group("r")):
+                    return None
                 return _chinese_role(m.group("r"))
         return None
     t = t.lower()
+    said = _stated_en(t)
+    if said:
+        return "parent" if _FAMILY_EN.match(said) else said
+    said = noun_first(t)
+    return said if said and _person_noun(said) else None
+
+
+def _stated_en(t: str) -> str | None:
+    """The role an English self-description states in so many words ("As a nurse", "I'm a
+    nurse", "Nurse here"), or None (also for "As a result", "I'm a little worried")."""
     for pattern in _ROLE_EN:
         m = pattern.search(t)
         if not m:
             continue
         role = m.group("r").strip(" ,.:;'-")
-        if (not role or role in _NOT_ROLES or role.split()[-1] in _NOT_PERSONS
-                or role.startswith(("someone", "one ", "bit "))):
+        if _FAMILY_EN.match(role):
+            return role   # "mum of three here": the count is no reason to doubt it
+        words = role.split()
+        if (not role or role in _NOT_ROLES or words[-1] in _NOT_PERSONS
+                or words[0] in _NOT_ROLE_STARTS | _NOT_SUBJECTS or words[-1] in _NOT_ROLE_HEADS
+                or role.startswith(("someone", "one ", "bit "))
+                or _ABOUT_SOMETHING.match(t[m.end("r"):])):
             return None
-        if role.startswith("retired "):
-            return "retiree"
-        return "parent" if _FAMILY_EN.match(role) else role
+        return "retiree" if role.startswith("retired ") else role
     return None
+
+
+def _person_noun(role: str) -> bool:
+    """Whether a phrase that opens a sentence ends in a word for a person ("line cook", not
+    "the app" before "for two years")."""
+    words = role.split()
+    return (words[0] not in _NOT_ROLE_STARTS | {"the", "this", "that", "my", "it", "i", "we"}
+            and words[-1] not in _NOT_PERSONS
+            and (_PERSON_END.search(words[-1]) is not None or words[-1] in _PERSON_WORDS))
 
 
 #: "I'm" said of "someone who": "As someone who travels for work" reads as "I travel for work"
@@ -270,6 +361,22 @@ _CLASS_YEAR_ZH = re.compile(r"^(?:我|本人)(?:是|今年|现在|目前)?(?P<y>
 _CLASS_YEAR_ROLE = {"大": "大学生", "高": "高中生", "初": "初中生", "研": "研究生"}
 
 
+def _a_clause(raw: str) -> bool:
+    """Whether a short Chinese sentence is a clause with a verb ("在家就能看医生"), not a bare
+    person word ("幼儿园老师", "退休老人")."""
+    words = _posseg().lcut(raw)
+    return any(f.startswith("v") and w not in ("退休", "在读") for w, f in words[:-1])
+
+
+def _done_zh(t: str) -> str | None:
+    """``role_done_zh``'s role; a job held ("当过厨师") read as any Chinese role phrase."""
+    done = role_done_zh(t)
+    if done is None or done in _ZH_DONE_ROLES or done.endswith("从业者") or \
+            done.startswith("学"):
+        return done
+    return _chinese_role(done)
+
+
 def _chinese_role(raw: str) -> str | None:
     """The person word a Chinese self-description ends with: "医院的夜班护士" → "夜班护士",
     "在读研究生" → "研究生", "学生党" → "学生"; None when it names no person ("甲减")."""
@@ -288,7 +395,12 @@ def _chinese_role(raw: str) -> str | None:
     phrase = "".join(tail)
     if phrase in _ZH_GENERIC_PERSONS and len(raw) > len(phrase):
         phrase = raw   # "退休人员": the generic word alone ("人员") names nobody
+    if phrase in _ZH_NOT_ROLES:
+        return None
     if len(phrase) < 2:
+        if "的" not in raw and not (raw.endswith(_ZH_OCCUPATIONS) or (
+                len(words[-1][0]) >= 2 and _ZH_PERSON_END.search(words[-1][0]))):
+            return None   # no person word ends it: "广告比节目还长" says no one
         cut = raw.rfind("的")
         phrase = raw if cut < 0 or len(raw) - cut - 1 < 2 else raw[cut + 1:]
     if not (_ZH_PERSON_END.search(phrase) or phrase.endswith(_ZH_OCCUPATIONS)) or len(phrase) > 8:
@@ -340,26 +452,33 @@ def kind_of(role: str, lang: str) -> str | None:
 
 
 def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 2,
-                 embed: Callable[[list[str]], np.ndarray] | None = None) -> list[Role]:
+                 embed: Callable[[list[str]], np.ndarray] | None = None,
+                 elsewhere: Callable[[tuple[str, str]], float | None] | None = None
+                 ) -> list[Role]:
     """The roles the group's texts state, said in ``language`` (a role in another script
     would mix scripts in a name), most stated first: those stated by at least ``MIN_TEXTS``
     texts and ``MIN_SHARE`` of the group, at most ``most``. Phrases are counted by their
     head, and also by a kind they share across heads: a group of night-shift nurses, guards
     and technicians is "night-shift workers" when more of its texts say night-shift than any
     one head. With ``embed``, a role stated in the other language counts for the role it
-    translates (``_translations``): "作为家长" is a parent too."""
+    translates (``_translations``): "作为家长" is a parent too. With ``elsewhere`` (a role
+    key → its share among the rest of the corpus, ``role_rates``), a role the group states
+    no more than ``DISTINCT`` times as often as the others names nobody."""
     from vectorstore.units import split_units
+
+    from .role_rates import DISTINCT
 
     by_key: dict[tuple[str, str], list[int]] = defaultdict(list)
     phrases: dict[tuple[str, str], Counter] = defaultdict(Counter)
     first: dict[tuple[str, str], tuple[int, str]] = {}
     foreign: list[tuple[int, str, str]] = []   # (text, role, the sentence stating it)
+    outright: set[tuple[str, str]] = set()     # roles some text states in so many words
     for k, (text, lang) in enumerate(zip(texts, langs, strict=True)):
         other = (lang == "zh") != (language == "zh")
         if other and embed is None:
             continue
         for unit in split_units(str(k), text, lang):
-            role = role_phrase(unit.text, lang)
+            role, implied = reading(unit.text, lang)
             if not role:
                 continue
             if other:
@@ -370,7 +489,9 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
                 if not by_key[key] or by_key[key][-1] != k:
                     by_key[key].append(k)
                 phrases[key][role] += 1
-                first.setdefault(key, (k, unit.text))
+                if not implied:   # the example shown is a role stated outright
+                    outright.add(key)
+                    first.setdefault(key, (k, unit.text))
     # which roles the group states, and in what words, is read in the persona's language;
     # how many texts state each is counted in both
     also: dict[tuple[str, str], dict[int, str]] = defaultdict(dict)
@@ -383,9 +504,13 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
     # mostly counted already is the same people said again
     for key, ids in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0][0], kv[0][1])):
         share = len(ids) / max(len(texts), 1)
-        if len(ids) < MIN_TEXTS or share < MIN_SHARE or len(out) == most:
+        if len(ids) < MIN_TEXTS or share < MIN_SHARE or len(out) == most or \
+                key not in outright:
             continue
         if len(taken & set(ids)) > len(ids) / 2:
+            continue
+        rest = elsewhere(key) if elsewhere else None
+        if rest is not None and share < DISTINCT * rest:
             continue
         phrase = _phrase(key, phrases[key], language)
         counted = sorted(set(ids) | set(also[key]))

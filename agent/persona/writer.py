@@ -22,6 +22,7 @@ from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, pl
 from .evidence import content_terms, quote_from
 from .group import GroupData
 from .names import check_name, fallback_name, plural, write_name
+from .role_rates import RoleRates
 from .roles import Role, says_who, stated_roles
 from .schema import Claim, Differentiator, Quote, SubSegment
 from .summary import summary, write_tagline
@@ -53,7 +54,7 @@ class Written:
 
 #: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
 #: persona's inputs, so a persona written by older rules is written again, not kept
-WRITER_VERSION = "2026-12-02.3"
+WRITER_VERSION = "2026-12-03.1"
 
 
 class PersonaWriter:
@@ -73,11 +74,15 @@ class PersonaWriter:
         return max(self.max_calls - used, 0)
 
     def write(self, group: GroupData, found: Discovered, language: str,
-              proposals: dict[str, str] | None = None) -> Written:
-        """``proposals``: aspect id → a sentence an autonomous interview proposed for it."""
+              proposals: dict[str, str] | None = None, rates: RoleRates | None = None
+              ) -> Written:
+        """``proposals``: aspect id → a sentence an autonomous interview proposed for it;
+        ``rates``: the roles the rest of the corpus states (a role names the group only
+        where it states it more often)."""
         aspects = found.aspects.aspects
         roles = stated_roles(group.texts, [m.get("lang") or "und" for m in group.metas],
-                             language, embed=self.embedder.embed)
+                             language, embed=self.embedder.embed,
+                             elsewhere=rates.elsewhere(set(group.ids)) if rates else None)
         chosen = choose(aspects, self.min_support, [r.phrase for r in roles])
         ctx = ClaimContext(aspects, {a.id: [u.text for u in units] for a, units in
                                      zip(aspects, found.sentences, strict=True)},
