@@ -102,7 +102,9 @@ _CHILDREN = re.compile(r"\b(?:my|our|with (?:a|an|my|our|two|three|four|five|\d)
                        r"(?:(?:two|three|four|twin|young|little|teenage|eldest|"
                        r"youngest|oldest|older|younger|\d-year-old|[a-z]+-year-old) ){0,2}"
                        r"(?P<k>grand)?(?:sons?|daughters?|kids?|children|child|toddlers?|twins|"
-                       r"babies|baby|little ones?|boys|girls|teens|teenagers)\b(?!'s)")
+                       r"babies|baby|little ones?|boys|girls|teens|teenagers)\b")
+#: "a children's doctor", "a kids' menu": children of nobody in particular
+_ANY_CHILDREN = re.compile(r"\b(?:a|an|with a|with an) (?:children|kids)'s?")
 _DOES = [(re.compile(p), role) for p, role in (
     (r"^i (?:also )?(?:coach|manage) (?:a |an |the |my |our |\w+ )?(?:[a-z-]+ ){0,2}"
      r"(?:team|teams|squad|club|league|football|soccer|basketball|netball|hockey|rugby|"
@@ -123,7 +125,29 @@ _DOES = [(re.compile(p), role) for p, role in (
      "retiree"),
     (r"^i drive for (?:a|an) (?:[a-z-]+ ){0,2}(?:service|company|app|firm|platform)\b",
      "driver"),
+    (r"\bmy (?:night|graveyard|overnight|late) shifts?\b", "night-shift worker"),
+    (r"^(?:a )?(?:senior|junior|freshman|sophomore) (?:in|at) (?:high school|college|uni|"
+     r"university)\b|^(?:high school|college|uni|university) (?:senior|junior|freshman|"
+     r"sophomore)\b", "student"),
+    (r"^(?:i'?m |i am )?(?:stationed|deployed|serving) (?:overseas |abroad )?(?:with|in) the "
+     r"(?:army|military|marines|air force)\b", "soldier"),
+    (r"\b(?:while |i'?m |i am |i'?ve been )?studying abroad\b|\bas an international "
+     r"student\b", "international student"),
 )]
+
+
+#: a pastime or trade said as a gerund, and who does it
+_GERUND = {"gaming": "gamer", "running": "runner", "cycling": "cyclist", "hiking": "hiker",
+           "baking": "baker", "knitting": "knitter", "gardening": "gardener",
+           "reading": "reader", "painting": "painter", "swimming": "swimmer",
+           "climbing": "climber", "fishing": "angler", "cooking": "cook", "drawing": "artist",
+           "writing": "writer", "singing": "singer", "dancing": "dancer", "skating": "skater",
+           "surfing": "surfer", "skiing": "skier", "camping": "camper", "teaching": "teacher",
+           "nursing": "nurse", "photography": "photographer", "birdwatching": "birdwatcher",
+           "woodworking": "woodworker", "quilting": "quilter", "sewing": "sewist"}
+_HOBBY = re.compile(r"^(?P<g>[a-z]+) (?:is|has been|has always been) (?:my|our) (?:main |big |"
+                    r"favou?rite |only |biggest |one )?(?:hobby|passion|thing)\b|^after "
+                    r"(?:\d+|[a-z]+) years (?:of|in) (?P<y>[a-z]+)\b")
 
 
 def role_done(low: str) -> str | None:
@@ -137,6 +161,9 @@ def role_done(low: str) -> str | None:
     for pattern, role in _DOES:
         if pattern.search(t):
             return role
+    m = _HOBBY.search(t)
+    if m and _GERUND.get(m.group("g") or m.group("y")):
+        return _GERUND[m.group("g") or m.group("y")]
     m = _LIVING.search(t)
     if m:
         person = agent_noun(m.group("v"))
@@ -157,7 +184,7 @@ def implied_role(low: str, lang: str) -> str | None:
     t = as_first_person(low)
     if re.search(r"^my (?:students|pupils)\b", t):
         return "teacher"
-    m = _CHILDREN.search(t)
+    m = _CHILDREN.search(_ANY_CHILDREN.sub(" ", t))
     if not m:
         return None
     return "grandparent" if m.group("k") else "parent"
@@ -178,7 +205,7 @@ _RUNS_ZH = {"快递": "快递员", "外卖": "外卖员", "销售": "销售员",
 _OWNS_ZH = re.compile(r"^(?:我是|我|本人|自己)?(?:在[^，,。]{1,6})?开(?:了)?(?:一)?(?:家|个|间)?"
                       r"[^，,。；;！!？?]{0,10}?(?P<p>网店|店铺|店|馆|餐厅|公司|事务所|工作室|厂)")
 #: "当了十年导游", "以前在酒店当过厨师": a job held
-_HELD_ZH = re.compile(r"^(?:我)?(?:以前|之前|曾经)?(?:在[^，,。]{1,6})?当(?:了|过)"
+_HELD_ZH = re.compile(r"^(?:我)?(?:以前|之前|曾经)?(?:在[^，,。]{1,10})?(?:当|干|做)(?:了|过)?"
                       r"(?:[^，,。]{0,5}年)?(?P<r>[^，,。；;！!？?\s]{2,6})")
 #: children of one's own: "我儿子", "我家俩娃", "带娃出去玩", "送孩子上学", "带着八个月大的宝宝"
 _CHILDREN_ZH = re.compile(r"(?:我|我家|家里|我们家)(?:的)?(?:[两俩二三]个)?"
@@ -195,7 +222,13 @@ _STUDY_ZH = [(re.compile(p), role) for p, role in (
     (r"^(?:我|本人)?(?:[^，,。]{1,6}专业)在读", "学生"),
     (r"^(?:我|本人)?(?:在国外|在海外)(?:读书|读研|留学|上学)|^(?:我们几个|我是)?留学生", "留学生"),
     (r"^(?:我|本人)?吃素", "素食者"),
-    (r"^(?:我|本人)?(?:和老伴|老两口)", "老年用户"),
+    (r"^(?:我|本人|我们)?(?:和老伴|老两口)", "老年用户"),
+    (r"^(?:我|本人)?[^，,。]{0,4}备考", "考生"),
+    (r"^(?:我|本人)?(?:在家)?照顾(?:[^，,。]{0,4})?(?:母亲|父亲|妈妈|爸爸|老人|老伴|婆婆|公公|奶奶|爷爷)",
+     "照护者"),
+    (r"^(?:我|本人)?[^，,。]{0,4}(?:一直|正在|在)找工作", "求职者"),
+    (r"^(?:我|本人)?在(?:国外|海外)(?:生活|定居|工作)", "海外华人"),
+    (r"(?:两班倒|三班倒|倒班)", "倒班族"),
 )]
 
 

@@ -46,9 +46,11 @@ _ROLE_EN = [
                + _STOP_EN),
     re.compile(r"^(?P<r>[a-z][a-z' -]{1,30}?) here\b"),
     re.compile(r"^i work as (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
-    re.compile(r"^i (?:used to be|(?:also )?volunteer as|freelance as|moonlight as|(?:'ve|have) "
-               r"(?:been working|worked) as|(?:'ve|have) been) (?:a|an) "
+    re.compile(r"^i(?: used to be| (?:also )?volunteer as| freelance as| moonlight as|(?:'ve| have)"
+               r" (?:been working|worked) as|(?:'ve| have) been) (?:a|an) "
                r"(?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
+    re.compile(r"^(?:we'?re|we are) (?:both |all )?(?P<r>[a-z][a-z' -]{1,40}?s)" + _STOP_EN),
+    re.compile(r"when you'?re (?:a|an) (?P<r>[a-z][a-z' -]{1,40}?)" + _STOP_EN),
     re.compile(r"^(?:i'?m |i am )?(?:the |a )?(?P<r>(?:mum|mom|mother|dad|father|parent) of [a-z]+)"),
     re.compile(r"^(?P<r>(?:(?:first-time|new|single|working) )?(?:mum|mom|dad))\s*[,:;.!-]"),
     # a sentence that is only a person noun: "Commuter.", "Project manager:", "Pensioner,"
@@ -68,9 +70,10 @@ pleasant relevant apparent elegant permanent transparent event moment comment pa
 statement department management government environment amount account percent
 fee free three tree coffee degree agree guarantee committee""".split())
 _ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
-            re.compile(r"^(?:我是|本人是|本人)(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
+            re.compile(r"^(?:我是|本人是|本人|(?:我|本人)(?:自己)?(?:就|也|本身)是|我这种)"
+                       r"(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
             re.compile(r"^(?P<r>[^，,。\s]{1,8}?(?:党|族))(?:一枚)?(?:[，,：:]|报到|来了|表示)"),
-            re.compile(r"^(?P<r>[^，,。\s]{1,8}?)一枚[，,：:]"),
+            re.compile(r"^(?P<r>[^，,。\s]{1,10}?)一(?:枚|个|只|名)[，,：:]"),
             re.compile(r"^(?P<r>[^，,。\s]{2,8}?)(?:说两句|说一句|表示)"),
             # a sentence that is only a person word: "幼儿园老师。", "退休老人，" (not "客服是个
             # 新手": a sentence about someone else)
@@ -98,13 +101,14 @@ _FAMILY_EN = re.compile(r"^(?:(?:new|first-time|single|working|busy|stay-at-home
                         r"(?:mum|mom|mother|mummy|dad|father|daddy|parent)s?\b")
 _FAMILY_ZH = re.compile(r"(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|二胎妈|当妈的|当爸的)$")
 #: the last character of a Chinese word for people (学生, 护士, 卖家, 博主, 白领, 患者 …)
-_ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶]$")
+_ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶农妇]$")
 _ZH_GENERIC_PERSONS = ("人员", "人士", "工作者", "人", "用户")
 #: person words that say only that someone uses or buys: "我是一个月前买的会员"
 _ZH_NOT_ROLES = frozenset("会员 用户 客户 顾客 买家 新用户 老用户 老客户".split())
 #: roles the Chinese readings of what someone does give as they are
 _ZH_DONE_ROLES = frozenset("大学生 高中生 初中生 研究生 博士生 学生 留学生 素食者 老年用户 店主 老板 "
-                           "家长 祖父母 快递员 外卖员 销售员 业务员".split())
+                           "家长 祖父母 快递员 外卖员 销售员 业务员 考生 照护者 求职者 海外华人 "
+                           "倒班族".split())
 _MARKERS_ZH = re.compile(r"^(?:一个|一名|一位|一枚|个|名|位)")
 
 
@@ -153,12 +157,13 @@ _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤
                      "开网店": "网店店主", "做电商": "网店店主", "教书": "老师", "备考": "考生",
                      "准备考": "考生"}
 #: Chinese words for an occupation whose last character is no person word
-_ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工")
+_ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工", "导游", "空乘", "翻译",
+                   "教练", "主播", "监理", "律师")
 _RETIRED_EN = re.compile(r"^(?:(?:i'?m|i am|being|i|i have|i've|we|we're|we are|we've|we have) "
                          r"(?:now |recently |newly |happily |just |finally |already |both )?|"
                          r"(?:happily |recently |newly )?(?=retired (?:since|for|after|last|in|"
                          r"now|and)\b|retired,))retired\b")
-_RETIRED_ZH = re.compile(r"^(?:我|本人)?(?:已经|刚)?(?:从单位)?退休")
+_RETIRED_ZH = re.compile(r"^(?:我|本人|我们老两口|我们)?(?:已经|刚)?(?:从单位)?退(?:了)?休")
 _ZH_DIGITS = {c: k for k, c in enumerate("零一二三四五六七八九")}
 
 
@@ -239,7 +244,7 @@ def _stated(text: str, lang: str) -> str | None:
     for pattern, said in (_DOES_ZH if lang == "zh" else _DOES_EN):
         if pattern.search(low):
             return said
-    done = _done_zh(low) if lang == "zh" else role_done(low)
+    done = role_done(low) if lang != "zh" else None
     if done:
         return done
     year = _CLASS_YEAR_ZH.search(t) if lang == "zh" else None
@@ -249,11 +254,14 @@ def _stated(text: str, lang: str) -> str | None:
         for pattern in _ROLE_ZH:
             m = pattern.search(t)
             if m:
-                if pattern is _ROLE_ZH[-1] and _a_clause(m.group("r")):
-                    return None
-                return _chinese_role(m.group("r"))
-        return None
-    t = t.lower()
+                said = None if pattern is _ROLE_ZH[-1] and _a_clause(m.group("r")) else \
+                    _chinese_role(m.group("r"))
+                if said:
+                    return said
+                break
+        # what someone does, when no self-description names a person ("我是跑快递的")
+        return _done_zh(low)
+    t = re.sub(r"\bstay at home\b", "stay-at-home", t.lower())
     said = _stated_en(t)
     if said:
         return "parent" if _FAMILY_EN.match(said) else said
@@ -277,8 +285,23 @@ def _stated_en(t: str) -> str | None:
                 or role.startswith(("someone", "one ", "bit "))
                 or _ABOUT_SOMETHING.match(t[m.end("r"):])):
             return None
-        return "retiree" if role.startswith("retired ") else role
+        if role.startswith("retired "):
+            return "retiree"
+        return _singular_role(role) if m.re.pattern.startswith("^(?:we") else role
     return None
+
+
+def _singular_role(role: str) -> str:
+    """ "we're expats" → "expat", "we are nurses" → "nurse"."""
+    words = role.split()
+    last = words[-1]
+    if last.endswith("ies") and len(last) > 4:
+        last = last[:-3] + "y"
+    elif last.endswith(("ches", "shes", "sses")):
+        last = last[:-2]
+    elif last.endswith("s") and not last.endswith("ss"):
+        last = last[:-1]
+    return " ".join([*words[:-1], last])
 
 
 def _person_noun(role: str) -> bool:
@@ -364,8 +387,9 @@ _CLASS_YEAR_ROLE = {"大": "大学生", "高": "高中生", "初": "初中生", 
 def _a_clause(raw: str) -> bool:
     """Whether a short Chinese sentence is a clause with a verb ("在家就能看医生"), not a bare
     person word ("幼儿园老师", "退休老人")."""
-    words = _posseg().lcut(raw)
-    return any(f.startswith("v") and w not in ("退休", "在读") for w, f in words[:-1])
+    # "刚拿驾照的大学生": a modifier before 的; "做会计的": the clause is all there is
+    words = _posseg().lcut(raw.rstrip("的").rsplit("的", 1)[-1])
+    return any(f.startswith("v") and w not in ("退休", "在读", "应届") for w, f in words[:-1])
 
 
 def _done_zh(t: str) -> str | None:
@@ -380,7 +404,7 @@ def _done_zh(t: str) -> str | None:
 def _chinese_role(raw: str) -> str | None:
     """The person word a Chinese self-description ends with: "医院的夜班护士" → "夜班护士",
     "在读研究生" → "研究生", "学生党" → "学生"; None when it names no person ("甲减")."""
-    raw = _MARKERS_ZH.sub("", raw).rstrip("的")
+    raw = re.sub(r"一[枚个只名]$", "", _MARKERS_ZH.sub("", raw)).rstrip("的")
     if _FAMILY_ZH.search(raw):
         return "家长"
     raw = re.sub(r"(?<=[生人员])[党族]$", "", raw)
