@@ -273,11 +273,13 @@ class PersonaGenerator:
 
     # -- helpers ---------------------------------------------------------------------------------------
     def role_rates(self) -> RoleRates:
-        """The roles a seeded sample of the whole corpus states, read once per run."""
+        """The roles a seeded sample of the whole corpus states, read once per run (texts
+        held out of this run, ``exclude_ids``, are not read)."""
         with self._rates_lock:
             if self._rates is None:
-                ids = RoleRates.sample(list(self.store.get(include=[])["ids"]),
-                                       self.segments.seed or 0)
+                held = set(self.options.exclude_ids or ())
+                ids = RoleRates.sample([i for i in self.store.get(include=[])["ids"]
+                                        if i not in held], self.segments.seed or 0)
                 got = self.store.get(ids=ids, include=["documents", "metadatas"])
                 self._rates = RoleRates.read(list(got["ids"]), list(got["documents"]),
                                              [(m or {}).get("lang") or "und"
