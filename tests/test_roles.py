@@ -2,7 +2,7 @@
 
 import pytest
 
-from agent.persona.roles import group_role, head_of, role_phrase, stated_roles
+from agent.persona.roles import group_role, head_of, role_phrase, says_who, stated_roles
 from evals.metrics.claims import name_states_role, role_head
 
 
@@ -247,6 +247,10 @@ def test_a_role_only_implied_names_no_group_but_counts_where_others_state_it():
     assert role is not None and role.phrase == "parent"
     assert role.texts == (0, 1, 2, 5, 6)
     assert role.example[0] == 5          # the example shown states it outright
+    assert role.implied == 3             # … and the share is said as what it counts
+    assert says_who(role.phrase, "en", role.implied > 0) == \
+        "say they are parents or speak of their children"
+    assert says_who("parent", "en") == "describe themselves as a parent"
 
 
 def test_a_role_the_rest_of_the_corpus_states_as_often_names_no_group():

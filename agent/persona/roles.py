@@ -191,13 +191,25 @@ class Role:
     language: str
     example: tuple[int, str]     # (text index, the sentence that states it)
     also_as: tuple[int, str] | None = None   # … and one that states it in the other language
+    implied: int = 0             # texts counted that only imply it ("my kids …": a parent)
 
 
-def says_who(phrase: str, language: str) -> str:
+#: how to say a role that some of its texts only imply (by the people in their lives)
+_IMPLIED_SAID = {"parent": "say they are parents or speak of their children",
+                 "grandparent": "say they are grandparents or speak of their grandchildren",
+                 "teacher": "say they are teachers or speak of their students",
+                 "家长": "自称家长或提到自己的孩子", "祖父母": "提到自己的孙辈"}
+
+
+def says_who(phrase: str, language: str, implied: bool = False) -> str:
     """The words after a share that say the role: "describe themselves as a nurse", "say
-    they are sixty or older" (without the share: "about a third" + these)."""
+    they are sixty or older" (without the share: "about a third" + these); with
+    ``implied`` (some texts counted only imply it), "say they are parents or speak of their
+    children"."""
     from .names import with_article
 
+    if implied and phrase in _IMPLIED_SAID:
+        return _IMPLIED_SAID[phrase]
     if phrase in OLDER.values():
         return "说自己六十岁以上" if language == "zh" else "say they are sixty or older"
     return f"自称{phrase}" if language == "zh" else f"describe themselves as {with_article(phrase)}"
@@ -496,7 +508,8 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
     phrases: dict[tuple[str, str], Counter] = defaultdict(Counter)
     first: dict[tuple[str, str], tuple[int, str]] = {}
     foreign: list[tuple[int, str, str]] = []   # (text, role, the sentence stating it)
-    outright: set[tuple[str, str]] = set()     # roles some text states in so many words
+    outright: dict[tuple[str, str], set[int]] = defaultdict(set)   # texts stating it outright
+    foreign_outright: set[int] = set()          # texts stating a role outright, other language
     for k, (text, lang) in enumerate(zip(texts, langs, strict=True)):
         other = (lang == "zh") != (language == "zh")
         if other and embed is None:
@@ -507,6 +520,8 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
                 continue
             if other:
                 foreign.append((k, role, unit.text))
+                if not implied:
+                    foreign_outright.add(k)
                 continue
             kind = kind_of(role, lang)
             for key in (("head", head_of(role, lang)), *((("kind", kind),) if kind else ())):
@@ -514,7 +529,7 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
                     by_key[key].append(k)
                 phrases[key][role] += 1
                 if not implied:   # the example shown is a role stated outright
-                    outright.add(key)
+                    outright[key].add(k)
                     first.setdefault(key, (k, unit.text))
     # which roles the group states, and in what words, is read in the persona's language;
     # how many texts state each is counted in both
@@ -529,7 +544,7 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
     for key, ids in sorted(by_key.items(), key=lambda kv: (-len(kv[1]), kv[0][0], kv[0][1])):
         share = len(ids) / max(len(texts), 1)
         if len(ids) < MIN_TEXTS or share < MIN_SHARE or len(out) == most or \
-                key not in outright:
+                not outright.get(key):
             continue
         if len(taken & set(ids)) > len(ids) / 2:
             continue
@@ -539,9 +554,11 @@ def stated_roles(texts: list[str], langs: list[str], language: str, most: int = 
         phrase = _phrase(key, phrases[key], language)
         counted = sorted(set(ids) | set(also[key]))
         said_too = next(iter(sorted(also[key].items())), None)
+        implied = len(set(ids) - outright[key]) + len(set(also[key]) - set(ids)
+                                                       - foreign_outright)
         out.append(Role(phrase, key[1], tuple(counted),
                         round(len(counted) / max(len(texts), 1), 4), language, first[key],
-                        said_too))
+                        said_too, implied))
         taken |= set(ids)
     return out
 

@@ -27,14 +27,15 @@ def _key(a: Aspect, language: str) -> str:
 
 
 def summary(size: int, users: int, role_text: str | None, role_share: float,
-            aspects: list[Aspect], language: str) -> str:
-    """Two or three sentences of counted facts."""
+            aspects: list[Aspect], language: str, implied: bool = False) -> str:
+    """Two or three sentences of counted facts (``implied``: some texts counted for the
+    role only imply it, ``roles.says_who``)."""
     zh = language == "zh"
     first = (f"{size}条反馈，来自{users}位用户" if zh else
              f"{size} texts from {users} users" if users else f"{size} texts")
     if role_text:
         who = share_words(role_share, language)
-        said = says_who(role_text, language)
+        said = says_who(role_text, language, implied)
         first += f"；{who}{said}。" if zh else f"; {who} {said}."
     else:
         first += "。" if zh else "."

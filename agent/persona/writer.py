@@ -54,7 +54,7 @@ class Written:
 
 #: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
 #: persona's inputs, so a persona written by older rules is written again, not kept
-WRITER_VERSION = "2026-12-03.1"
+WRITER_VERSION = "2026-12-03.2"
 
 
 class PersonaWriter:
@@ -128,7 +128,8 @@ class PersonaWriter:
             tagline = points[0] if points else (name if name else "—")
             fallbacks.append("tagline")
         role_share = stated.share if stated else 0.0
-        text = summary(group.size, group.users(), role, role_share, chosen, language)
+        text = summary(group.size, group.users(), role, role_share, chosen, language,
+                       implied=bool(stated and stated.implied))
         for c in [*who, *(c for cs in claims.values() for c in cs)]:
             c.quote = _in_context(c.quote, group)
             c.other_quotes = [_in_context(q, group) for q in c.other_quotes]
@@ -153,7 +154,7 @@ class PersonaWriter:
             aspect_id = max(held, key=lambda k: (held[k], k)) if held and max(held.values()) \
                 else None
             words = share_words(r.share, language)
-            said = says_who(r.phrase, language)
+            said = says_who(r.phrase, language, implied=r.implied > 0)
             text = (f"{words}{said}。" if language == "zh" else
                     f"{words[:1].upper()}{words[1:]} of them {said}.")
             k, sentence = r.example
