@@ -3,6 +3,7 @@
     python benchmarks/ask_counts.py                 # report on the frozen test split
     python benchmarks/ask_counts.py --split train
     python benchmarks/ask_counts.py --calibrate     # choose the settings on train, write them
+    python benchmarks/ask_counts.py --split train --pieces   # what choosing aspects could gain
 
 For each planted corpus of the split, every planted group's aspects are found as for a
 persona (``discover``); each question of the domain is parsed as ``persona ask`` parses it,
@@ -108,6 +109,65 @@ def evaluate(split: str, kind: str, settings, prepared=None) -> dict[str, float]
     return out
 
 
+def pieces(split: str, kind: str) -> dict[str, dict[str, float]]:
+    """The count error (mean per question, per language) of three ways to choose which
+    aspects to count with the anchor, all behind the same anchor and answer gate and without
+    the word-for-word mentions: the anchor alone, the present rule (topics relative to the
+    mean at least ``spread`` similar to the anchor's) and an oracle that counts every aspect
+    whose members mostly carry the question's planted aspect — how much a better choice of
+    aspects could gain at most."""
+    from agent.ask.counting import AspectIndex, coverage, match_settings
+    from agent.ask.question import parse
+
+    built, membership, facets = indexes(split, kind)
+    settings = match_settings(EMBEDDERS[kind])
+    seen: dict[str, np.ndarray] = {}
+
+    def embed(texts: list[str]) -> np.ndarray:
+        todo = [t for t in texts if t not in seen]
+        if todo:
+            seen.update(zip(todo, embed_cached(kind, todo), strict=True))
+        return np.stack([seen[t] for t in texts])
+    errors: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for q in (json.loads(x) for x in QUESTIONS.open(encoding="utf-8")):
+        if q["split"] != split or q["domain"] not in built:
+            continue
+        corpus, groups = built[q["domain"]]
+        truth = {r["id"] for r in corpus.labels if q["aspect"] in r["aspects"]}
+        if not truth:
+            continue
+        index = AspectIndex(groups, embed, membership, facets, settings)
+        query = parse(q["question"])
+        st = settings.for_language(query.lang)
+        vec = embed([query.statement])
+        cands = [(float(s), g, k) for g in groups if g.found.aspects.aspects
+                 for k, (a, s) in enumerate(zip(g.found.aspects.aspects,
+                                                g.found.topic_similarities(vec)[0], strict=True))
+                 if a.facet != "who" and (query.facet is None or a.facet == query.facet)]
+        rules = ("anchor only", "present rule", "oracle")
+        if not cands:
+            for rule in rules:
+                errors[query.lang][rule].append(1.0)
+            continue
+        best, ag, ak = max(cands, key=lambda c: (c[0], c[1].id, -c[2]))
+        answered = best >= st.match and (best >= st.strong or coverage(
+            query.statement, query.lang, [u.text for u in ag.found.sentences[ak]]) >= st.cover)
+        anchor = index.centred_topics(ag)[ak]
+        for rule in rules:
+            counted: set[str] = set()
+            for _, g, k in cands if answered else []:
+                members = set(g.found.aspects.aspects[k].members)
+                keep = (g is ag and k == ak) or (
+                    rule == "present rule" and float(index.centred_topics(g)[k] @ anchor)
+                    >= st.spread) or (rule == "oracle" and len(members & truth)
+                                      >= len(members) / 2)
+                if keep:
+                    counted |= members
+            errors[query.lang][rule].append(abs(len(counted) - len(truth)) / len(truth))
+    return {lang: {rule: float(np.mean(v)) for rule, v in by.items()}
+            for lang, by in sorted(errors.items())}
+
+
 GRID = {"match": (0.25, 0.3, 0.35), "strong": (0.4, 0.45, 0.5), "cover": (0.3, 0.4, 0.5),
         "spread": (0.4, 0.45, 0.5)}
 
@@ -145,7 +205,15 @@ def main() -> None:
     ap.add_argument("--split", choices=("train", "test"), default="test")
     ap.add_argument("--embedder", choices=sorted(EMBEDDERS), default="multilingual")
     ap.add_argument("--calibrate", action="store_true")
+    ap.add_argument("--pieces", action="store_true",
+                    help="count error of the anchor alone, the present rule and an oracle")
     args = ap.parse_args()
+    if args.pieces:
+        print("| split | language | anchor only | present rule | oracle |\n|---|---|---|---|---|")
+        for lang, r in pieces(args.split, args.embedder).items():
+            print(f"| {args.split} | {lang} | {r['anchor only']:.3f} | {r['present rule']:.3f} "
+                  f"| {r['oracle']:.3f} |")
+        return
     if args.calibrate:
         path = ROOT / "agent" / "aspects" / "calibration.json"
         table = json.loads(path.read_text())
