@@ -42,7 +42,8 @@ def agent_noun(verb: str) -> str | None:
     return verb + "er"
 
 
-def _singular(noun: str) -> str:
+def singular(noun: str) -> str:
+    """"dogs" → "dog", "babies" → "baby", "expats" → "expat"."""
     if noun.endswith("ies") and len(noun) > 4:
         return noun[:-3] + "y"
     if noun.endswith(("ches", "shes", "sses", "xes")):
@@ -169,7 +170,7 @@ def role_done(low: str) -> str | None:
         person = agent_noun(m.group("v"))
         if person:
             obj = m.group("o")
-            return f"{_singular(obj)} {person}" if obj and obj not in ("it", "them") else person
+            return f"{singular(obj)} {person}" if obj and obj not in ("it", "them") else person
     return None
 
 

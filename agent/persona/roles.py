@@ -23,6 +23,7 @@ from .doings import (
     noun_first,
     role_done,
     role_done_zh,
+    singular,
 )
 
 MIN_TEXTS = 2
@@ -306,14 +307,7 @@ def _stated_en(t: str) -> str | None:
 def _singular_role(role: str) -> str:
     """ "we're expats" → "expat", "we are nurses" → "nurse"."""
     words = role.split()
-    last = words[-1]
-    if last.endswith("ies") and len(last) > 4:
-        last = last[:-3] + "y"
-    elif last.endswith(("ches", "shes", "sses")):
-        last = last[:-2]
-    elif last.endswith("s") and not last.endswith("ss"):
-        last = last[:-1]
-    return " ".join([*words[:-1], last])
+    return " ".join([*words[:-1], singular(words[-1])])
 
 
 def _person_noun(role: str) -> bool:
