@@ -53,3 +53,35 @@ def test_questions_without_a_statement_are_kept(question):
 ])
 def test_question_forms_beyond_who(question, statement):
     assert as_statement(question) == statement
+
+
+@pytest.mark.parametrize("question,statement", [
+    # open questions: what the people do, in their words
+    ("When do gardeners usually water the lawn?", "I usually water the lawn."),
+    ("How do readers keep track of their loans?", "I keep track of my loans."),
+    ("When in the week do people plan their meals?", "I plan my meals."),
+    ("What do drivers listen to on long trips?", "I listen to on long trips."),
+    ("What are people's favourite recipes?", "My favourite recipes."),
+    # yes/no questions about a thing
+    ("Is the parking map confusing drivers at night?", "The parking map confusing drivers at night."),
+    ("Is it hard to find a free spot downtown?", "It is hard to find a free spot downtown."),
+    ("Is slow checkout an issue?", "slow checkout"),
+    ("How much does offline mode matter to people with poor signal?", "offline mode"),
+    ("用户一般在什么时候备份照片？", "我一般备份照片"),
+    ("用户平时是怎么记账的？", "我平时记账"),
+    ("夜间的客服响应速度怎么样？", "夜间的客服响应速度"),
+    ("会员积分对用户续订有帮助吗？", "会员积分对用户续订有帮助"),
+])
+def test_open_and_yes_no_questions(question, statement):
+    assert as_statement(question) == statement
+
+
+@pytest.mark.parametrize("question", [
+    "What do users say?",          # nothing to state
+    "What do travellers complain about most?",   # a ranking of themes
+    "用户最常抱怨什么？",
+    "Is it?",
+    "用户怎么样？",
+])
+def test_open_questions_without_words_are_kept(question):
+    assert as_statement(question) == question

@@ -61,9 +61,10 @@ _EN_COMMON = re.compile(r"^(?:is|are)\s+(?P<s>.+?)\s+(?:a|an)\s+(?:common|big|fr
                         re.IGNORECASE)
 _EN_MATTER = re.compile(r"^(?:how\s+(?:important|big\s+a\s+deal)\s+(?:is|are)\s+(?P<s>.+?)|"
                         r"how\s+much\s+(?:does|do)\s+(?P<t>.+?)\s+matter)\s+(?:to|for)\s+"
-                        r"(?:our\s+|the\s+)?" + _PEOPLE_EN + r"$", re.IGNORECASE)
+                        r"(?:our\s+|the\s+)?" + _PEOPLE_EN + r"(?:\s+(?:with|who|in|on)\s.+)?$",
+                        re.IGNORECASE)
 _EN_PROBLEM = re.compile(r"^(?:is|are)\s+(?P<s>.+?)\s+(?:a|an)\s+(?:problem|issue|pain|"
-                         r"concern)\s+for\s+(?:our\s+|the\s+)?" + _PEOPLE_EN + "$",
+                         r"concern)(?:\s+for\s+(?:our\s+|the\s+)?" + _PEOPLE_EN + ")?$",
                          re.IGNORECASE)
 _EN_WOULD = re.compile(r"^would\s+(?:our\s+|the\s+)?" + _PEOPLE_EN + r"\s+(?P<s>.+)$",
                        re.IGNORECASE)
@@ -72,6 +73,22 @@ _EN_DEMAND = re.compile(r"^is\s+there\s+(?:any\s+|much\s+|real\s+)?(?:interest|d
 _EN_DO_PEOPLE = re.compile(r"^(?P<aux>do|does|did|are|were|is)\s+(?:the\s+|our\s+|many\s+|most\s+|"
                            r"some\s+)?(?P<who>users|customers|people|clients|[a-z]+(?:ers|ents|"
                            r"ists|ians|ants))\s+(?P<s>.+)$", re.IGNORECASE)
+# "What do travellers complain about (most)?" asks for a ranking of themes, not one statement
+_RANKING_VERBS = (r"(?:say|think|feel|want|need|like|love|hate|dislike|ask|request|mention|talk|"
+                  r"wish|value|care|worry|struggle|praise|complain)\w*\b")
+# "When do learners usually practise?", "How do users finish a photo?": what the people do
+_EN_WH_DO = re.compile(r"^(?:when|where|how)(?:\s+and\s+(?:when|where|how))?"
+                       r"(?:\s+(?:in|of)\s+the\s+(?:day|week))?\s+(?:do|does|did)\s+"
+                       r"(?:the\s+|our\s+|most\s+)?" + _PEOPLE_EN + r"\s+(?P<s>.+)$",
+                       re.IGNORECASE)
+_EN_WHAT_DO = re.compile(r"^what\s+(?:do|does|did)\s+(?:the\s+|our\s+|most\s+)?" + _PEOPLE_EN +
+                         r"\s+(?P<s>(?!" + _RANKING_VERBS + r").+)$",
+                         re.IGNORECASE)
+_EN_WHOSE = re.compile(r"^what\s+(?:are|is)\s+(?:the\s+|our\s+)?" + _PEOPLE_EN + r"'s?\s+(?P<s>.+)$",
+                       re.IGNORECASE)
+# a yes/no question about a thing: "Is the voice recognition letting learners down?"
+_EN_YES_NO = re.compile(r"^(?P<aux>is|are|was|were|does|do|did|can|will|has|have)\s+(?P<s>.+)$",
+                        re.IGNORECASE)
 _EN_TELL = re.compile(r"^(?:tell\s+me\s+about|describe|show\s+me)\s+(?:the\s+)?"
                       r"(?:" + _PEOPLE_EN + r"|ones)\s+(?:who|that)\s+(?P<s>.+)$", re.IGNORECASE)
 
@@ -94,7 +111,7 @@ def _zh_statement(q: str, body: str) -> str:
             return rest[saying.end():] if saying and len(rest) - saying.end() >= 2 else rest
     m = _ZH_ASKER.match(body) or _ZH_HOW_MANY.match(body)
     if not m:
-        return q
+        return _zh_open(q, body)
     rest = body[m.end():].strip("，, ")
     saying = _ZH_SAYING.match(rest)
     if saying:
@@ -102,6 +119,26 @@ def _zh_statement(q: str, body: str) -> str:
     elif rest:
         rest = "我" + rest
     return rest if len(rest) >= 2 else q
+
+
+_ZH_ASKING = re.compile(r"什么时候|什么时间段?|什么地方|在哪里|哪里|哪儿|怎么样|怎么|如何|怎样|"
+                        r"是不是|是否|有没有")
+
+
+def _zh_open(q: str, body: str) -> str:
+    """An open or yes/no question in the words a text would use: "用户平时是怎么随手记录的" →
+    "我平时随手记录", "手机和电脑之间的同步靠谱吗" → "手机和电脑之间的同步靠谱"."""
+    rest = re.sub(r"^" + _ZH_PEOPLE + r"(?:们)?", "我", body)
+    rest = re.sub(r"在?(?:" + _ZH_ASKING.pattern + r")", "", rest)
+    rest = re.sub(r"在?、+", "", rest)
+    rest = re.sub(r"^我(一般|通常|平时|经常|主要)?是(.+)的$", r"我\1\2", rest)   # "我是…的" → "我…"
+    rest = re.sub(r"(?:吗|呢|吧)$", "", rest).strip("，,、 ")
+    rest = re.sub(r"(?:在|去)$", "", rest)
+    if re.search(r"什么|哪些|哪个|哪方面", rest):   # "用户最常抱怨什么": a ranking, no statement
+        return q
+    if rest == body or len(re.findall(r"[\u4e00-\u9fff]", rest)) < 3:
+        return q
+    return rest
 
 
 def _en_statement(q: str, body: str) -> str:
@@ -125,7 +162,7 @@ def _en_statement(q: str, body: str) -> str:
         return _sentence(_first_person(rest), q)
     m = _EN_ASKER.match(body)
     if not m:
-        return q
+        return _en_open(q, body)
     rest = body[m.end():]
     rest = re.sub(r"^(?:who|that)\s+", "", rest, flags=re.IGNORECASE)
     rest = _EN_FILLER.sub("", rest)
@@ -143,6 +180,27 @@ def _en_statement(q: str, body: str) -> str:
     elif rest:
         rest = _first_person(rest)
     return _sentence(rest, q)
+
+
+def _en_open(q: str, body: str) -> str:
+    """An open or yes/no question in the words a text would use: "When do learners usually
+    practise?" → "I usually practise.", "Is the voice recognition letting learners down?" →
+    "The voice recognition letting learners down." (the question form itself sits further
+    from the texts that answer it than its words do)."""
+    m = _EN_WH_DO.match(body) or _EN_WHAT_DO.match(body)
+    if m:
+        return _sentence(_third_to_first(f"I {m.group('s')}"), q)
+    m = _EN_WHOSE.match(body)
+    if m:
+        return _sentence(f"my {m.group('s')}", q)
+    m = _EN_YES_NO.match(body)
+    if m and len(m.group("s").split()) >= 3:
+        rest = m.group("s")
+        if re.match(r"(?:it|there)\s", rest, re.IGNORECASE) and \
+                m.group("aux").lower() in ("is", "was"):
+            rest = re.sub(r"^(\w+)", rf"\1 {m.group('aux').lower()}", rest)   # "it is hard …"
+        return _sentence(rest, q)
+    return q
 
 
 def _first_person(rest: str) -> str:
