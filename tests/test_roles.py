@@ -233,6 +233,11 @@ def test_a_role_stated_in_the_other_language_counts_for_the_role_it_translates()
     ("我老公是医生，他说还行。", "zh", None),
     ("我是上周买的会员，到现在没生效。", "zh", None),
     ("在家就能买到药，省了跑药店。", "zh", None),
+    # person words whose last character is no person suffix, and "…一枚。" ending a sentence
+    ("作为房东，押金退还的流程太慢。", "zh", "房东"),
+    ("部门经理一枚。审批流太长了。", "zh", "部门经理"),
+    ("我是个天天加班的销售，报销单填得头疼。", "zh", "销售"),
+    ("他是我的房东，人挺好。", "zh", None),
 ])
 def test_a_role_said_in_passing_is_read(text, lang, role):
     assert role_phrase(text, lang) == role

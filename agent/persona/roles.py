@@ -74,7 +74,7 @@ _ROLE_ZH = [re.compile(r"^(?:作为|身为)(?:一(?:个|名|位|枚))?(?P<r>[^�
             re.compile(r"^(?:我是|本人是|本人|(?:我|本人)(?:自己)?(?:就|也|本身)是|我这种)"
                        r"(?:一(?:个|名|位|枚))?(?P<r>[^，,。；;！!？?\s]{1,14})"),
             re.compile(r"^(?P<r>[^，,。\s]{1,8}?(?:党|族))(?:一枚)?(?:[，,：:]|报到|来了|表示)"),
-            re.compile(r"^(?P<r>[^，,。\s]{1,10}?)一(?:枚|个|只|名)[，,：:]"),
+            re.compile(r"^(?P<r>[^，,。\s]{1,10}?)一(?:枚|个|只|名)(?:[，,：:。！!]|$)"),
             re.compile(r"^(?P<r>[^，,。\s]{2,8}?)(?:说两句|说一句|表示)"),
             # a sentence that is only a person word: "幼儿园老师。", "退休老人，" (not "客服是个
             # 新手": a sentence about someone else)
@@ -102,7 +102,8 @@ _FAMILY_EN = re.compile(r"^(?:(?:new|first-time|single|working|busy|stay-at-home
                         r"(?:mum|mom|mother|mummy|dad|father|daddy|parent)s?\b")
 _FAMILY_ZH = re.compile(r"(?:宝妈|宝爸|妈妈|爸爸|家长|母亲|父亲|孩子的(?:妈|爸)|二胎妈|当妈的|当爸的)$")
 #: the last character of a Chinese word for people (学生, 护士, 卖家, 博主, 白领, 患者 …)
-_ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶农妇]$")
+_ZH_PERSON_END = re.compile(r"[者族党员生人户客友迷民师手长妈爸们士领家主工娃宝匠官任头姐哥妹爷奶农妇"
+                            r"东侠控粉仔弟叔姨婆嫂翁男女]$")
 _ZH_GENERIC_PERSONS = ("人员", "人士", "工作者", "人", "用户")
 #: person words that say only that someone uses or buys: "我是一个月前买的会员"
 _ZH_NOT_ROLES = frozenset("会员 用户 客户 顾客 买家 新用户 老用户 老客户".split())
@@ -159,7 +160,8 @@ _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤
                      "准备考": "考生"}
 #: Chinese words for an occupation whose last character is no person word
 _ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工", "导游", "空乘", "翻译",
-                   "教练", "主播", "监理", "律师")
+                   "教练", "主播", "监理", "律师", "经理", "助理", "人事", "财务", "出纳", "会计",
+                   "运营", "销售", "前台", "编辑", "书虫", "程序猿")
 _RETIRED_EN = re.compile(r"^(?:(?:i'?m|i am|being|i|i have|i've|we|we're|we are|we've|we have) "
                          r"(?:now |recently |newly |happily |just |finally |already |both )?|"
                          r"(?:happily |recently |newly )?(?=retired (?:since|for|after|last|in|"
