@@ -160,7 +160,7 @@ _ACTIVITY_ROLE_ZH = {"上夜班": "夜班族", "值夜班": "夜班族", "通勤
                      "准备考": "考生"}
 #: Chinese words for an occupation whose last character is no person word
 _ZH_OCCUPATIONS = ("保安", "司机", "会计", "保姆", "代购", "码农", "护工", "导游", "空乘", "翻译",
-                   "教练", "主播", "监理", "律师", "经理", "助理", "人事", "财务", "出纳", "会计",
+                   "教练", "主播", "监理", "律师", "经理", "助理", "人事", "财务", "出纳",
                    "运营", "销售", "前台", "编辑", "书虫", "程序猿")
 _RETIRED_EN = re.compile(r"^(?:(?:i'?m|i am|being|i|i have|i've|we|we're|we are|we've|we have) "
                          r"(?:now |recently |newly |happily |just |finally |already |both )?|"
