@@ -98,6 +98,12 @@ def test_a_key_phrase_that_is_no_noun_phrase_of_its_sentences_is_left_out_of_the
      ["weekly planner"]),
     ("the ad-free tier because of ads", ["ad-free tier", "ads"]),
     ("'Working perfectly' meant a cracked screen", ["cracked screen"]),   # an irregular past
+    # an -ing word before a noun modifies it; at the end of a chunk it is a verb
+    ("Setting a weekly spending limit took ages", ["weekly spending limit"]),
+    ("The tablet keeps crashing", ["tablet"]),
+    # one thing said with "of", next to its parts; a quantity before "of" names nothing
+    ("the point of sale reader disconnects", ["point", "point of sale reader", "sale reader"]),
+    ("A couple of bugs in the checkout", ["couple", "bugs", "checkout"]),
 ])
 def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
     from agent.aspects.phrases import english_chunks

@@ -72,6 +72,11 @@ def not_a_thing(word: str) -> bool:
             or bool(_VERBISH.match(w)) or (bool(_ADVERB_LY.match(w)) and w not in _NOT_ADVERBS))
 
 
+def _content(word: str) -> bool:
+    return (word[:1].isalpha() and word not in _STOP and word not in _OPENERS
+            and word not in _VERBS and word not in _FUNCTION and "'" not in word)
+
+
 def english_chunks(text: str) -> list[str]:
     words = _WORD.findall(text.lower())
     out: list[str] = []
@@ -79,9 +84,14 @@ def english_chunks(text: str) -> list[str]:
         if not (w in _OPENERS or i == 0) or w == "to":   # "to" opens a verb ("to cancel")
             continue
         chunk: list[str] = []
-        for nxt in words[i + 1 if w in _OPENERS else i: i + 5]:
-            if (not nxt[:1].isalpha() or nxt in _STOP or nxt in _OPENERS or nxt in _VERBS
-                    or nxt in _FUNCTION or "'" in nxt or (_VERBISH.match(nxt) and chunk)):
+        start = i + 1 if w in _OPENERS else i
+        for k in range(start, min(start + 4, len(words))):
+            nxt = words[k]
+            after = words[k + 1] if k + 1 < len(words) else ""
+            # an -ing or -ed word inside a chunk ends it ("the app crashing"), unless a noun
+            # follows it: then it is a modifier ("a weekly spending limit")
+            if not _content(nxt) or (_VERBISH.match(nxt) and chunk and not (
+                    _content(after) and not _VERBISH.match(after) and not _ADVERB_LY.match(after))):
                 break
             chunk.append(nxt)
             if len(chunk) == 3:
@@ -92,7 +102,20 @@ def english_chunks(text: str) -> list[str]:
             continue
         if chunk and not _VERBISH.match(chunk[-1]) and len(chunk[-1]) > 2:
             out.append(" ".join(chunk))
+            # "the point of sale reader", "the quality of exported photos": one thing, said
+            # with "of" — a candidate next to its parts
+            end = start + len(chunk)
+            if len(chunk) == 1 and chunk[0] not in _QUANTITIES and end + 1 < len(words) \
+                    and words[end] == "of" and _content(words[end + 1]):
+                tail = english_chunks(" ".join(words[end + 1:end + 4]))
+                if tail and words[end + 1] == tail[0].split()[0]:
+                    out.append(f"{chunk[0]} of {tail[0]}")
     return out
+
+
+#: nouns of quantity or kind before "of", which name no thing ("a couple of days")
+_QUANTITIES = frozenset("""couple lot lots bit kind sort type number piece bunch pair set
+series range amount part rest top bottom side end middle front back out""".split())
 
 
 @lru_cache(maxsize=1)
