@@ -67,6 +67,39 @@ def test_a_code_built_claim_gives_its_key_phrase_the_article_it_needs():
     assert text == "About a third of them complain about the exchange rate markup."
 
 
+def test_an_aspect_few_of_whose_members_say_its_key_phrase_is_claimed_by_its_phrases():
+    from agent.aspects.phrases import covering_phrases
+    from agent.persona.claims import fallback_text
+
+    said = {"r1": ["The fingerprint login fails every morning."],
+            "r2": ["The fingerprint login doesn't know my finger."],
+            "r3": ["The verification code vanishes too fast."],
+            "r4": ["The verification code never arrives."],
+            "r5": ["My verification code expired."],
+            "r6": ["The menus confuse me."]}
+    elsewhere = {"r7": ["Please add a simple mode."], "r8": ["The menus are fine."]}
+    phrases = covering_phrases("fingerprint login", said, "en", elsewhere)
+    assert phrases == ["fingerprint login", "verification code"]
+    # most of them say the key phrase: it alone names the aspect
+    assert covering_phrases("verification code", {k: v for k, v in said.items()
+                                                  if k in ("r3", "r4", "r5")}, "en") == [
+        "verification code"]
+    a = aspect("fingerprint login")
+    a.phrases = {"en": phrases}
+    text, _ = fallback_text(a, "en")
+    assert text == ("About a third of them complain about the fingerprint login or the "
+                    "verification code.")
+
+
+def test_a_vague_or_judging_phrase_never_joins_a_claim():
+    from agent.aspects.phrases import covering_phrases
+
+    said = {"r1": ["The game wallet fails."], "r2": ["Great idea, a cool feature."],
+            "r3": ["A cool feature, really."], "r4": ["My money is gone."],
+            "r5": ["Where is my money?"], "r6": ["The money vanished."]}
+    assert covering_phrases("game wallet", said, "en") == ["game wallet"]
+
+
 def test_the_quote_in_another_language_says_what_the_main_quote_says():
     import numpy as np
 

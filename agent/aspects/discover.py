@@ -30,10 +30,10 @@ from vectorstore.units import Unit
 from .facets import FacetModel
 from .membership import Membership
 from .model import Aspect, AspectSet, Example, Span
-from .phrases import key_phrases, not_a_thing, surface
+from .phrases import covering_phrases, key_phrases, not_a_thing, surface
 
 #: changes when the same units give other aspects, labels or examples (stored sets are redone)
-VERSION = "2026-12-02.1"
+VERSION = "2026-12-03.1"
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
 EXAMPLES_PER_LANGUAGE = 5
@@ -335,6 +335,18 @@ def _label(aspects: list[Aspect], members: list[list[Unit]],
                                                       top_terms(texts_by[a.id], 6), lang)
             if picked:
                 a.labels[lang] = picked if lang == "zh" else surface(picked, texts_by[a.id])
+    for k, a in enumerate(aspects):
+        for lang, key in a.labels.items():
+            said: dict[str, list[str]] = defaultdict(list)
+            others: dict[str, list[str]] = defaultdict(list)
+            for j, units in enumerate(members):
+                for u in units:
+                    if u.lang == lang:
+                        (said if j == k else others)[u.record_id].append(u.text)
+            picked = covering_phrases(key, dict(said), lang,
+                                      {t: ss for t, ss in others.items() if t not in said})
+            if len(picked) > 1:
+                a.phrases[lang] = picked
     for a, units, on in zip(aspects, members, on_facet, strict=True):
         a.label = a.labels.get(a.main_language) or a.label
         _example_saying(a, [u for u, k in zip(units, on, strict=True) if k]

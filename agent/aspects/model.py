@@ -38,6 +38,9 @@ class Aspect(_Strict):
     facet_scores: dict[str, float] = Field(default_factory=dict)
     label: str = Field(..., description="key phrase, in the members' main language")
     labels: dict[str, str] = Field(default_factory=dict, description="key phrase per language")
+    phrases: dict[str, list[str]] = Field(default_factory=dict, description=(
+        "per language, the key phrase and the phrases that with it say what most members say, "
+        "when few of them say the key phrase (``phrases.covering_phrases``)"))
     members: list[str] = Field(..., description="ids of every member text, most typical first")
     support: int = Field(..., ge=0, description="member texts")
     prevalence: float = Field(..., ge=0, le=1, description="member texts / group texts")

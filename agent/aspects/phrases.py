@@ -88,10 +88,12 @@ def english_chunks(text: str) -> list[str]:
         for k in range(start, min(start + 4, len(words))):
             nxt = words[k]
             after = words[k + 1] if k + 1 < len(words) else ""
-            # an -ing or -ed word inside a chunk ends it ("the app crashing"), unless a noun
-            # follows it: then it is a modifier ("a weekly spending limit")
+            # an -ing or -ed word inside a chunk ends it ("the app crashing", "instalments
+            # worked"), unless an -ing word has a noun after it: a modifier ("a weekly
+            # spending limit")
             if not _content(nxt) or (_VERBISH.match(nxt) and chunk and not (
-                    _content(after) and not _VERBISH.match(after) and not _ADVERB_LY.match(after))):
+                    nxt.endswith("ing") and _content(after) and not _VERBISH.match(after)
+                    and not _ADVERB_LY.match(after))):
                 break
             chunk.append(nxt)
             if len(chunk) == 3:
@@ -179,7 +181,9 @@ def surface(phrase: str, texts: list[str]) -> str:
     if inside:
         return max(inside.items(), key=lambda kv: (kv[1], marked(kv[0]), kv[0] == phrase,
                                                    kv[0]))[0]
-    return phrase
+    # said only at the start of sentences: its acronyms are still written so ("ATM …")
+    first = next((m.group(0) for t in texts for m in pattern.finditer(t)), phrase)
+    return " ".join(w if re.fullmatch(r"[A-Z]{2,}", w) else w.lower() for w in first.split())
 
 
 def chunks(text: str, lang: str) -> list[str]:
@@ -224,3 +228,96 @@ def key_phrases(docs: dict[str, list[tuple[str, str]]]) -> dict[str, dict[str, s
             if scored:
                 out[k][lang] = max(scored)[2]
     return out
+
+
+#: the key phrase alone names an aspect when at least this share of its member texts say it
+COVERED = 0.6
+#: ... else up to this many phrases do, each adding at least ``MIN_GAIN`` of them
+MOST_PHRASES = 3
+MIN_GAIN = 0.1
+#: how much more often than the group's other aspects an aspect's members say a phrase
+DISTINCT = 3.0
+
+
+def _says(sentences: list[str], phrase: str, lang: str) -> bool:
+    p = phrase.lower()
+    if lang == "zh":
+        return any(p in s for s in sentences)
+    pattern = re.compile(rf"(?<![\w-]){re.escape(p)}(?![\w-])")
+    return any(pattern.search(s.lower()) for s in sentences)
+
+
+def _overlaps(a: str, b: str, lang: str) -> bool:
+    if lang == "zh":
+        return a in b or b in a
+    return bool(set(a.lower().split()) & set(b.lower().split()))
+
+
+def _names_a_thing(phrase: str, lang: str) -> bool:
+    """Whether a phrase can stand next to a key phrase in a claim: in English two words or
+    more ("child account setup"; one word alone — "tips", "money" — is too vague) with no
+    person, verb or judgment in it ("uni student", "a cool feature"); in Chinese a noun of
+    jieba's tagger of at least three characters ("机场卡"; two are often a mis-cut: "手会")."""
+    if lang == "zh":
+        tags = [flag for _, flag in _posseg().lcut(phrase)]
+        return len(phrase) >= 3 and phrase not in _ZH_EMPTY and bool(tags) and all(
+            t[:1] == "n" and t not in ("nr", "ns", "nrfg", "nrt") for t in tags)
+    words = phrase.lower().split()
+    if any(not_a_thing(w) and w not in _EMPTY_ALONE for w in words) or \
+            words[-1] in _EMPTY_ALONE or _PERSON_HEAD.search(words[-1]) or \
+            any(w in _JUDGING for w in words):
+        return False
+    return len(words) >= 2
+
+
+#: adjectives that judge rather than name ("a cool feature", "the great idea")
+_JUDGING = frozenset("""cool great nice good bad awesome terrible amazing perfect fine lovely
+awful horrible excellent brilliant best worst favourite favorite super wonderful fantastic
+annoying useless useful helpful handy easy hard simple""".split())
+
+
+#: English words for people, by their ending ("student", "teacher", "parent")
+_PERSON_HEAD = re.compile(r"(?:student|ent|ist|ian|eer|ers?|ors?)s?$")
+
+
+def covering_phrases(key: str, said: dict[str, list[str]], lang: str,
+                     elsewhere: dict[str, list[str]] | None = None) -> list[str]:
+    """``key`` and, when few of the member texts say it, the phrases that together say what
+    most of them do: an aspect of several complaints close in meaning ("the fingerprint login
+    fails", "the menus are confusing", "the buttons are too close") is claimed as what it is,
+    not as its most distinctive phrase. ``said``: member text id → its member sentences in
+    ``lang``; ``elsewhere``: the same for the group's other aspects — a phrase counts only
+    when the members say it at least ``DISTINCT`` times as often as the others ("money" in a
+    group about money says nothing of one aspect). Greedy: the phrase said by most of the
+    texts not yet covered, while it adds ``MIN_GAIN`` of them and at least two texts. (By
+    hand: a set cover of a few dozen texts needs no library.)"""
+    total = len(said)
+    if total == 0:
+        return [key]
+    covered = {t for t, ss in said.items() if _says(ss, key, lang)}
+    picked = [key]
+    candidates: Counter = Counter()
+    for ss in said.values():
+        candidates.update({c for s in ss for c in chunks(s, lang)})
+    others = elsewhere or {}
+
+    def distinct(phrase: str) -> bool:
+        if not others:
+            return True
+        there = sum(1 for ss in others.values() if _says(ss, phrase, lang)) / len(others)
+        return candidates[phrase] / total >= DISTINCT * there
+    while len(picked) < MOST_PHRASES and len(covered) < COVERED * total:
+        best, gain = None, 0
+        for phrase, n in candidates.most_common():
+            if n < 2 or any(_overlaps(phrase, p, lang) for p in picked) or \
+                    not _names_a_thing(phrase, lang) or not distinct(phrase):
+                continue
+            new = {t for t, ss in said.items() if t not in covered and _says(ss, phrase, lang)}
+            if len(new) > gain or (len(new) == gain and best is not None and phrase < best):
+                best, gain = phrase, len(new)
+        if best is None or gain < max(2, MIN_GAIN * total):
+            break
+        picked.append(best if lang == "zh" else surface(best, [s for ss in said.values()
+                                                                for s in ss]))
+        covered |= {t for t, ss in said.items() if _says(ss, best, lang)}
+    return picked

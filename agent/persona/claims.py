@@ -187,17 +187,27 @@ def determined(key: str, facet: str) -> str:
     return with_article(key) if facet == "goal" else f"the {key}"
 
 
+def said_about(aspect: Aspect, lang: str) -> str:
+    """What an aspect's members say, as a claim names it: its key phrase, or — when few of
+    them say the key phrase — the few phrases that together say what most of them do ("the
+    fingerprint login or the menus"), so the share counted is the share the words claim."""
+    phrases = aspect.phrases.get(lang) or [aspect.labels.get(lang) or aspect.label]
+    if lang == "zh":
+        return phrases[0] if len(phrases) == 1 else "、".join(phrases[:-1]) + "或" + phrases[-1]
+    said = [determined(p, aspect.facet) for p in phrases]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " or " + said[-1]
+
+
 def fallback_text(aspect: Aspect, language: str) -> tuple[str, str]:
-    """(text, language) built from the aspect's key phrase and share, in the persona's
+    """(text, language) built from the aspect's key phrase(s) and share, in the persona's
     language when the aspect has a key phrase in it, else in the members' language."""
     lang = language if language in aspect.labels else aspect.main_language
-    key = aspect.labels.get(lang) or aspect.label
     en, zh = _VERBS.get(aspect.facet, _VERBS["behaviour"])
     if lang == "zh":
-        return f"{share_words(aspect.prevalence, 'zh')}{zh.format(k=key)}。", "zh"
+        return f"{share_words(aspect.prevalence, 'zh')}{zh.format(k=said_about(aspect, 'zh'))}。", "zh"
     words = share_words(aspect.prevalence, "en")
     return (f"{words[:1].upper()}{words[1:]} of them "
-            f"{en.format(k=determined(key, aspect.facet))}.", lang)
+            f"{en.format(k=said_about(aspect, lang))}.", lang)
 
 
 class ClaimWriter:

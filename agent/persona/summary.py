@@ -12,7 +12,7 @@ import re
 
 from agent.aspects.model import Aspect
 
-from .claims import determined, share_words
+from .claims import said_about, share_words
 from .evidence import content_terms
 from .llm_io import TaglineOut, statements_block, tidy
 from .roles import says_who
@@ -20,10 +20,6 @@ from .roles import says_who
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 _VERB = {"pain_point": ("complain about", "抱怨"), "goal": ("ask for", "希望有"),
          "motivation": ("value", "看重"), "behaviour": ("talk about", "提到")}
-
-
-def _key(a: Aspect, language: str) -> str:
-    return a.labels.get(language) or a.labels.get(a.main_language) or a.label
 
 
 def summary(size: int, users: int, role_text: str | None, role_share: float,
@@ -45,8 +41,8 @@ def summary(size: int, users: int, role_text: str | None, role_share: float,
     for a in [a for a in aspects if a.labels.get(language)][:3]:
         en, cn = _VERB.get(a.facet, _VERB["behaviour"])
         share = f"{round(100 * a.prevalence)}%"
-        parts.append(f"{share}{cn}{_key(a, language)}" if zh else
-                     f"{share} {en} {determined(_key(a, language), a.facet)}")
+        parts.append(f"{share}{cn}{said_about(a, language)}" if zh else
+                     f"{share} {en} {said_about(a, language)}")
     if not parts:
         return first
     if zh:

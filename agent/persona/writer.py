@@ -54,7 +54,7 @@ class Written:
 
 #: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
 #: persona's inputs, so a persona written by older rules is written again, not kept
-WRITER_VERSION = "2026-12-03.2"
+WRITER_VERSION = "2026-12-03.3"
 
 
 class PersonaWriter:
