@@ -166,7 +166,11 @@ def _top(engine: AskEngine, groups: list[GroupAspects], facet: str | None, filte
 
 def _aspect_count(m: Match, lang: str) -> AspectCount:
     a = m.aspects[0][0]
-    label = a.labels.get(lang) or a.label
+    # the theme as the persona's claim names it: its key phrase, or the phrases that
+    # together say what most of its members do
+    phrases = a.phrases.get(lang)
+    label = (("或" if lang == "zh" else " or ").join(phrases) if phrases
+             else a.labels.get(lang) or a.label)
     example = next(iter(a.examples_in(lang) or a.examples), None)
     return AspectCount(m.group.id, m.group.name, a.id, a.facet, label, m.count, m.share,
                        example.text if example else "", list(m.members))
