@@ -33,7 +33,7 @@ from .model import Aspect, AspectSet, Example, Span
 from .phrases import covering_phrases, key_phrases, not_a_thing, surface
 
 #: changes when the same units give other aspects, labels or examples (stored sets are redone)
-VERSION = "2026-12-03.1"
+VERSION = "2026-12-03.2"
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
 EXAMPLES_PER_LANGUAGE = 5
@@ -335,14 +335,18 @@ def _label(aspects: list[Aspect], members: list[list[Unit]],
                                                       top_terms(texts_by[a.id], 6), lang)
             if picked:
                 a.labels[lang] = picked if lang == "zh" else surface(picked, texts_by[a.id])
+    # the phrases come from the members making the aspect's kind of claim, as the key phrase
+    # does ("reselling my old games is a cool feature" names no request)
+    making = [[u for u, k in zip(units, on, strict=True) if k] for units, on in
+              zip(members, on_facet, strict=True)]
     for k, a in enumerate(aspects):
         for lang, key in a.labels.items():
             said: dict[str, list[str]] = defaultdict(list)
             others: dict[str, list[str]] = defaultdict(list)
             for j, units in enumerate(members):
-                for u in units:
-                    if u.lang == lang:
-                        (said if j == k else others)[u.record_id].append(u.text)
+                own = [u for u in making[j] if u.lang == lang]
+                for u in own if len(own) >= 2 else [u for u in units if u.lang == lang]:
+                    (said if j == k else others)[u.record_id].append(u.text)
             picked = covering_phrases(key, dict(said), lang,
                                       {t: ss for t, ss in others.items() if t not in said})
             if len(picked) > 1:
