@@ -276,8 +276,9 @@ awful horrible excellent brilliant best worst favourite favorite super wonderful
 annoying useless useful helpful handy easy hard simple""".split())
 
 
-#: English words for people, by their ending ("student", "teacher", "parent")
-_PERSON_HEAD = re.compile(r"(?:student|ent|ist|ian|eer|ers?|ors?)s?$")
+#: English words for people (a suffix alone would take "payment" and "card reader" for one)
+_PERSON_HEAD = re.compile(r"(?:student|ist|ian|ee|owner|worker|user|member|buyer|seller|"
+                          r"driver|rider|travell?er|teacher|gamer|player|flyer|patient)s?$")
 
 
 def covering_phrases(key: str, said: dict[str, list[str]], lang: str,
