@@ -33,7 +33,7 @@ from .model import Aspect, AspectSet, Example, Span
 from .phrases import covering_phrases, key_phrases, not_a_thing, surface
 
 #: changes when the same units give other aspects, labels or examples (stored sets are redone)
-VERSION = "2026-12-03.3"
+VERSION = "2026-12-03.4"
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
 EXAMPLES_PER_LANGUAGE = 5

@@ -10,6 +10,7 @@ nothing about one), among chunks that at least two of its members use.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections import Counter
@@ -247,6 +248,12 @@ def _says(sentences: list[str], phrase: str, lang: str) -> bool:
     return any(pattern.search(s.lower()) for s in sentences)
 
 
+@lru_cache(maxsize=65536)
+def _chunk_set(text: str, lang: str) -> frozenset[str]:
+    """A sentence's chunks, once per sentence however many aspects ask (jieba is slow)."""
+    return frozenset(chunks(text, lang))
+
+
 def _overlaps(a: str, b: str, lang: str) -> bool:
     if lang == "zh":
         return a in b or b in a
@@ -281,6 +288,17 @@ _PERSON_HEAD = re.compile(r"(?:student|ist|ian|ee|owner|worker|user|member|buyer
                           r"driver|rider|travell?er|teacher|gamer|player|flyer|patient)s?$")
 
 
+#: texts a covering phrase is judged on (a deterministic sample of larger aspects)
+SAMPLE_TEXTS = 2000
+
+
+def _sample_texts(said: dict[str, list[str]]) -> dict[str, list[str]]:
+    if len(said) <= SAMPLE_TEXTS:
+        return said
+    keep = sorted(said, key=lambda t: hashlib.sha256(t.encode()).hexdigest())[:SAMPLE_TEXTS]
+    return {t: said[t] for t in sorted(keep)}
+
+
 def covering_phrases(key: str, said: dict[str, list[str]], lang: str,
                      elsewhere: dict[str, list[str]] | None = None) -> list[str]:
     """``key`` and, when few of the member texts say it, the phrases that together say what
@@ -295,30 +313,34 @@ def covering_phrases(key: str, said: dict[str, list[str]], lang: str,
     total = len(said)
     if total == 0:
         return [key]
-    covered = {t for t, ss in said.items() if _says(ss, key, lang)}
+    # which texts say each chunk, from chunk sets computed once per sentence; a large group
+    # is judged on a deterministic sample of its texts
+    has = {t: frozenset().union(*(_chunk_set(x, lang) for x in ss))
+           for t, ss in _sample_texts(said).items()}
+    there = Counter(c for ss in _sample_texts(elsewhere or {}).values()
+                    for c in frozenset().union(*(_chunk_set(x, lang) for x in ss)))
+    n_there = len(_sample_texts(elsewhere or {}))
+    shown = {t: said[t] for t in has}
+    covered = {t for t, ss in shown.items() if _says(ss, key, lang)}
     picked = [key]
-    candidates: Counter = Counter()
-    for ss in said.values():
-        candidates.update({c for s in ss for c in chunks(s, lang)})
-    others = elsewhere or {}
+    candidates = Counter(c for cs in has.values() for c in cs)
 
     def distinct(phrase: str) -> bool:
-        if not others:
-            return True
-        there = sum(1 for ss in others.values() if _says(ss, phrase, lang)) / len(others)
-        return candidates[phrase] / total >= DISTINCT * there
-    while len(picked) < MOST_PHRASES and len(covered) < COVERED * total:
+        return not n_there or candidates[phrase] / len(has) >= DISTINCT * there[phrase] / n_there
+    while len(picked) < MOST_PHRASES and len(covered) < COVERED * len(has):
         best, gain = None, 0
-        for phrase, n in candidates.most_common():
+        for phrase, n in sorted(candidates.items(), key=lambda kv: (-kv[1], kv[0])):
+            if n <= gain:
+                break   # no later phrase can add more texts than it is said in
             if n < 2 or any(_overlaps(phrase, p, lang) for p in picked) or \
                     not _names_a_thing(phrase, lang) or not distinct(phrase):
                 continue
-            new = {t for t, ss in said.items() if t not in covered and _says(ss, phrase, lang)}
-            if len(new) > gain or (len(new) == gain and best is not None and phrase < best):
-                best, gain = phrase, len(new)
-        if best is None or gain < max(2, MIN_GAIN * total):
+            new = sum(1 for t, cs in has.items() if t not in covered and phrase in cs)
+            if new > gain:
+                best, gain = phrase, new
+        if best is None or gain < max(2, MIN_GAIN * len(has)):
             break
-        picked.append(best if lang == "zh" else surface(best, [s for ss in said.values()
-                                                                for s in ss]))
-        covered |= {t for t, ss in said.items() if _says(ss, best, lang)}
+        picked.append(best if lang == "zh" else surface(best, [x for ss in shown.values()
+                                                                for x in ss]))
+        covered |= {t for t, cs in has.items() if best in cs}
     return picked
