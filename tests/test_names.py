@@ -104,6 +104,12 @@ def test_a_key_phrase_that_is_no_noun_phrase_of_its_sentences_is_left_out_of_the
     # one thing said with "of", next to its parts; a quantity before "of" names nothing
     ("the point of sale reader disconnects", ["point", "point of sale reader", "sale reader"]),
     ("A couple of bugs in the checkout", ["couple", "bugs", "checkout"]),
+    # a fixed phrase names nothing: a claim read "complain about the row"
+    ("Three drivers in a row cancelled on me", []),
+    ("It froze in the middle of a payment", ["payment"]),
+    ("Please add a row of buttons", ["row", "row of buttons", "buttons"]),
+    # a verb of change ends a chunk ("say how they use the usual route triple")
+    ("the fares on my usual route triple", ["fares", "usual route"]),
 ])
 def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
     from agent.aspects.phrases import english_chunks

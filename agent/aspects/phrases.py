@@ -44,7 +44,8 @@ feel see pay buy order look come go tell ask work start stop let put help add sh
 open check get become seem spend send set lose forget leave break freeze run sell bring
 hold fall cost crash load sync arrive disconnect hurt fail save recognise recognize charge
 block reset expire drop refuse reject decline appear disappear happen change miss move drain
-die lag glitch hang die shake matter mean cause""".split()
+die lag glitch hang die shake matter mean cause vanish triple quadruple skyrocket soar
+plummet""".split()
 _VERBS = frozenset(_BASE_VERBS) | {v + ("es" if v.endswith(("s", "sh", "ch", "o")) else "s")
                                    for v in _BASE_VERBS} | frozenset("""made took gave kept
 found tried knew thought felt saw paid bought came went told asked put said got became
@@ -73,9 +74,48 @@ def not_a_thing(word: str) -> bool:
             or bool(_VERBISH.match(w)) or (bool(_ADVERB_LY.match(w)) and w not in _NOT_ADVERBS))
 
 
+#: Chinese words for the people in a writer's life: a key phrase of one of them alone says
+#: who was there, not what was said ("孙子" of "孙子帮我装的")
+_ZH_PEOPLE = frozenset("""孙子 孙女 外孙 外孙女 儿子 女儿 孩子 小孩 娃 宝宝 老公 老婆 丈夫 妻子
+妈妈 爸爸 父母 爷爷 奶奶 外公 外婆 姥姥 姥爷 家人 朋友 同事 同学 室友 老人 老伴 邻居""".split())
+
+
+def only_a_person(phrase: str, lang: str) -> bool:
+    """Whether a key phrase names only a person ("grandson", "my kids", "孙子")."""
+    if lang == "zh":
+        return phrase in _ZH_PEOPLE
+    words = [w for w in phrase.lower().split() if w not in _OPENERS]
+    return len(words) == 1 and words[0] in _EMPTY_ALONE
+
+
 def _content(word: str) -> bool:
     return (word[:1].isalpha() and word not in _STOP and word not in _OPENERS
             and word not in _VERBS and word not in _FUNCTION and "'" not in word)
+
+
+#: fixed phrases whose noun names no thing ("three drivers in a row", "on the way home"):
+#: no chunk starts inside one (a closed list, like the function words above)
+_IDIOMS = frozenset("""in a row|at a time|at the time|in the end|at the moment|on the way|in the
+meantime|by the way|at the same time|on time|in time|at all|for a while|in a while|after a
+while|on top|at least|at most|in fact|in general|of course|on purpose|by far|so far|in a
+hurry|in the middle|at first|at last|in a sense|in a way|on the spot|on the go|in the long
+run|in a pinch|at once|in advance|on average|in total|on and off|to be honest|in my
+opinion|in my experience|for sure|for good|for now|for ages|at times|all the time|most of the
+time|half the time|every time|the whole time|in the first place|at this point|at some
+point|no way|in any case|on the other hand|in a minute|in no time|at the end of the
+day|on a budget|on the fly|by mistake|in a nutshell|on its own|on my own|on their own|by
+myself|by itself|at the last minute|in the past|in the future|these days|nowadays""".replace(
+    "\n", " ").split("|"))
+_IDIOM_WORDS = 5
+
+
+def _in_idiom(words: list[str], i: int) -> bool:
+    """Whether the opener ``words[i]`` begins or continues one of ``_IDIOMS``."""
+    for start in range(max(i - 3, 0), i + 1):
+        for n in range(2, _IDIOM_WORDS + 1):
+            if start + n > i + 1 and " ".join(words[start:start + n]) in _IDIOMS:
+                return True
+    return False
 
 
 def english_chunks(text: str) -> list[str]:
@@ -83,6 +123,8 @@ def english_chunks(text: str) -> list[str]:
     out: list[str] = []
     for i, w in enumerate(words):
         if not (w in _OPENERS or i == 0) or w == "to":   # "to" opens a verb ("to cancel")
+            continue
+        if w in _OPENERS and _in_idiom(words, i):
             continue
         chunk: list[str] = []
         start = i + 1 if w in _OPENERS else i
