@@ -119,3 +119,24 @@ def test_the_quote_in_another_language_says_what_the_main_quote_says():
     basis["境外汇率加价太高"] = [0.3, 0.95, 0]      # nothing near enough: no pairing at all
     assert other_quotes(a, main, embed) == []
     assert [q.doc_id for q in other_quotes(a, main)] == ["z1"]   # without an encoder
+
+
+def test_a_claim_about_one_customer_is_no_claim():
+    a = aspect()
+    # the local model's pain point on the demo: one message retold
+    assert "not what one customer wrote" in check(
+        "A customer wrote a message that the exchange rate markup is hidden.", a, 0, context(a),
+        "en", [])
+    assert check("有一位用户说汇率加价太高。", a, 0, context(a), "zh", []) is not None
+    assert "one customer" not in (check("The customer service hides the exchange rate markup.",
+                                        a, 0, context(a), "en", []) or "")
+
+
+def test_an_aspect_whose_key_phrase_is_only_a_person_gets_no_claim():
+    # "孙子帮我装的" said before many complaints: a claim would say they value their grandson
+    grandson = Aspect(id="g1.a1", facet="motivation", label="孙子", labels={"zh": "孙子"},
+                      members=["r1"], support=14, prevalence=0.13, languages={"zh": 14})
+    fees = aspect("monthly fee", support=10, aid="g1.a2")
+    assert [a.id for a in choose([grandson, fees], 3, [])] == ["g1.a2"]
+    assert [a.id for a in choose([aspect("my grandson", support=12, aid="g1.a3"), fees], 3,
+                                 [])] == ["g1.a2"]

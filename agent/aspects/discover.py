@@ -33,7 +33,7 @@ from .model import Aspect, AspectSet, Example, Span
 from .phrases import covering_phrases, key_phrases, not_a_thing, surface
 
 #: changes when the same units give other aspects, labels or examples (stored sets are redone)
-VERSION = "2026-12-03.4"
+VERSION = "2026-12-03.5"
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
 EXAMPLES_PER_LANGUAGE = 5
@@ -160,6 +160,8 @@ def _aspects_of(group: GroupTexts, space: np.ndarray, pool: list[int], membershi
     langs = [group.units[i].lang for i in pool]
     sample = _sample(pool, group.units)
     labels = _cluster(space[sample], membership.resolution)
+    labels = _split_concessions(space[sample], labels, [group.units[i] for i in sample],
+                                _concessions(group.units), min_support)
     found: dict[int, list[int]] = defaultdict(list)
     position = {u: k for k, u in enumerate(pool)}
     for u, lab in zip(sample, labels, strict=True):
@@ -181,6 +183,57 @@ def _aspects_of(group: GroupTexts, space: np.ndarray, pool: list[int], membershi
         if len({group.units[i].record_id for i in members}) >= min_support:
             out.append(members)
     return out
+
+
+#: a sentence end: a unit that ends without one was cut from its sentence at a contrast
+_ENDS = tuple(".!?。！？…")
+#: a concession repeated by many texts that is less similar than this to the rest of its
+#: cluster is an aspect of its own (chosen on the planted train split, with 0.7: the
+#: prevalence error 0.076 → 0.075, nothing else moved)
+CONCESSION_APART = 0.5
+
+
+def _concessions(units: list[Unit]) -> set[tuple[str, int]]:
+    """(record, unit index) of the units that are the first half of a sentence cut at a
+    contrast ("My grandson set this up for me" | "but the login fails")."""
+    at = {(u.record_id, u.index): u for u in units}
+    out = set()
+    for u in units:
+        v = at.get((u.record_id, u.index + 1))
+        if v is not None and u.kind == v.kind == "content" and 0 < v.start - u.end <= 8 \
+                and not u.text.rstrip().endswith(_ENDS):
+            out.add((u.record_id, u.index))
+    return out
+
+
+def _split_concessions(vectors: np.ndarray, labels: np.ndarray, units: list[Unit],
+                       concessions: set[tuple[str, int]], min_support: int) -> np.ndarray:
+    """``labels`` with each concession said word for word by at least ``min_support`` texts
+    in a cluster of its own when it is unlike the rest of its cluster. The graph holds a
+    sentence said by many texts as one node, so it joins its neighbours' community — "My
+    grandson set this up for me", said before 26 different complaints, made a scam
+    complaint twice its size on the demo corpus. Only concessions: a repeated sentence that
+    is the point of its text is what its cluster says."""
+    labels = np.asarray(labels).copy()
+    if not concessions or len(labels) == 0:
+        return labels
+    _, first, inverse = np.unique(np.round(vectors, 4), axis=0, return_index=True,
+                                  return_inverse=True)
+    inverse = inverse.ravel()
+    fresh = int(labels.max()) + 1
+    for lab in sorted(set(labels.tolist())):
+        idx = np.where(labels == lab)[0]
+        nodes = sorted(set(inverse[idx].tolist()))
+        for node in nodes if len(nodes) > 1 else []:
+            mine = idx[inverse[idx] == node]
+            if len({units[i].record_id for i in mine}) < min_support or not all(
+                    (units[i].record_id, units[i].index) in concessions for i in mine):
+                continue
+            rest = _centre(vectors[[first[n] for n in nodes if n != node]])
+            if float(vectors[first[node]] @ rest) < CONCESSION_APART:
+                labels[mine] = fresh
+                fresh += 1
+    return labels
 
 
 def _mean(vectors: np.ndarray, units: list[Unit]) -> np.ndarray | None:

@@ -48,6 +48,14 @@ _IDENTITY = re.compile(r"^(?:they|these (?:customers|users))(?:'re| are) (?:[\w-
                        r"(?:customers|users|people|clients|members|shoppers|buyers|sellers|"
                        r"owners|parents|students|workers|players|travell?ers)\b|^他们(?:都|大多|主要)?是",
                        re.IGNORECASE)
+#: a sentence about one of them ("A customer wrote a message that …", "有一位用户说…"): a
+#: claim says what many of its group say
+_ONE_OF_THEM = re.compile(
+    r"^(?:a|one|the|this|that) (?:single )?(?:customer|user|person|client|reviewer|writer|"
+    r"buyer|member|shopper)\b(?![ -](?:service|support|care|experience|base|journey|account|"
+    r"portal|reviews?|ratings?))|^(?:someone|somebody|one of them)\b|\b(?:wrote|writes|posted|"
+    r"left|sent) (?:a|one|this|that) (?:message|review|comment|note|post)\b"
+    r"|^(?:有)?(?:一位|一个|一名|某位|某个|有位|有个)(?:用户|顾客|客户|买家|会员|网友)", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|me|my|mine|myself|we|we're|our|us)\b|我",
                            re.IGNORECASE)
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]{2,}\b")
@@ -89,6 +97,9 @@ def check(text: str, aspect: Aspect, index: int, ctx: ClaimContext, language: st
     if _FIRST_PERSON.search(t):
         return 'write about the customers ("they"), not "I" or "we".' if language != "zh" \
             else '用第三人称（他们），不要用"我"。'
+    if _ONE_OF_THEM.search(t):
+        return "say what many of them say, not what one customer wrote." \
+            if language != "zh" else "写很多人都说的，不要写某一位用户说的。"
     if aspect.facet != "who" and _IDENTITY.search(t):
         return "say what they want, do or complain about, not who they are." \
             if language != "zh" else "说他们想要什么、做什么或抱怨什么，不要说他们是谁。"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from agent.aspects.discover import Discovered
 from agent.aspects.model import CLAIM_FACETS, Aspect
+from agent.aspects.phrases import only_a_person
 from agent.prompts import Prompt
 from vectorstore.segment.artifact import Level, SegmentationRun
 
@@ -54,7 +55,7 @@ class Written:
 
 #: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
 #: persona's inputs, so a persona written by older rules is written again, not kept
-WRITER_VERSION = "2026-12-03.3"
+WRITER_VERSION = "2026-12-03.4"
 
 
 class PersonaWriter:
@@ -190,7 +191,9 @@ def choose(aspects: list[Aspect], min_support: int, roles: list[str] | None = No
     """The aspects that become claims: per facet the largest (``PER_FACET``), at most
     ``MAX_CLAIMS`` in all, biggest first; an aspect whose key phrase repeats one already
     chosen in its facet is left out (no two claims about the same thing), and so is one whose
-    key phrase is only a stated role ("uni student": who they are is the who-claim's)."""
+    key phrase is only a stated role ("uni student": who they are is the who-claim's) or
+    only a person of the writers' lives ("孙子" of "孙子帮我装的": a claim would say they
+    value their grandson)."""
     said = [content_terms(r) for r in roles or []]
     picked: list[Aspect] = []
     per: dict[str, list[Aspect]] = {f: [] for f in CLAIM_FACETS}
@@ -199,6 +202,8 @@ def choose(aspects: list[Aspect], min_support: int, roles: list[str] | None = No
             continue
         terms = content_terms(a.label)
         if terms and any(terms <= r for r in said):
+            continue
+        if only_a_person(a.label, a.main_language):   # "they value their grandson"
             continue
         if len(per[a.facet]) >= PER_FACET or any(a.label == b.label for b in per[a.facet]):
             continue
