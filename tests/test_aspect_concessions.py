@@ -22,6 +22,9 @@ def test_the_first_half_of_a_sentence_cut_at_a_contrast_is_a_concession():
     assert _concessions(units) == {("r1", 0)}
     zh = split_units("r2", "孙子帮我装的，但是验证码一下就消失了。", "zh")
     assert _concessions(zh) == {("r2", 0)}
+    # a clause ended by its own punctuation is said for itself
+    assert _concessions(split_units("r3", "I can't trust the pulse data at all; it jumps.",
+                                    "en")) == set()
 
 
 def test_a_repeated_concession_unlike_its_cluster_becomes_a_cluster_of_its_own():
