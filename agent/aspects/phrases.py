@@ -45,9 +45,18 @@ open check get become seem spend send set lose forget leave break freeze run sel
 hold fall cost crash load sync arrive disconnect hurt fail save recognise recognize charge
 block reset expire drop refuse reject decline appear disappear happen change miss move drain
 die lag glitch hang die shake matter mean cause vanish triple quadruple skyrocket soar
-plummet""".split()
-_VERBS = frozenset(_BASE_VERBS) | {v + ("es" if v.endswith(("s", "sh", "ch", "o")) else "s")
-                                   for v in _BASE_VERBS} | frozenset("""made took gave kept
+plummet carry""".split()
+
+
+def _third_person(verb: str) -> str:
+    if verb.endswith(("s", "sh", "ch", "o")):
+        return verb + "es"
+    if verb.endswith("y") and verb[-2:-1] not in tuple("aeiou"):
+        return verb[:-1] + "ies"      # "try" → "tries", "carry" → "carries"
+    return verb + "s"
+
+
+_VERBS = frozenset(_BASE_VERBS) | {_third_person(v) for v in _BASE_VERBS} | frozenset("""made took gave kept
 found tried knew thought felt saw paid bought came went told asked put said got became
 seemed spent sent lost forgot left broke froze ran sold brought held fell did done meant
 caused hurt cost""".split())
