@@ -49,10 +49,11 @@ plummet carry""".split()
 
 
 def _third_person(verb: str) -> str:
+    """ "fix" → "fixes", "carry" → "carries", "load" → "loads"."""
     if verb.endswith(("s", "sh", "ch", "o")):
         return verb + "es"
     if verb.endswith("y") and verb[-2:-1] not in tuple("aeiou"):
-        return verb[:-1] + "ies"      # "try" → "tries", "carry" → "carries"
+        return verb[:-1] + "ies"
     return verb + "s"
 
 
