@@ -67,8 +67,22 @@ def resolve(engine: AskEngine, words: tuple[str, ...]) -> list[GroupAspects]:
     return out
 
 
-def _citations(engine: AskEngine, matches: list[Match], counted: set[str]) -> list[Citation]:
-    """From the counted texts only: the matched aspects' most typical sentences first."""
+#: member sentences read when citations are chosen for a statement (the first of each
+#: matched aspect's members, in their order): embedding them is the only cost
+CANDIDATES = 300
+CITED = 5
+
+
+def _citations(engine: AskEngine, matches: list[Match], counted: set[str],
+               statement: str | None = None) -> list[Citation]:
+    """From the counted texts only: with a ``statement``, the member sentences that say it
+    most closely ("Who finds the letters too small?" counts an aspect that is also about
+    menus: its letters sentences are cited, not its most typical ones); else the matched
+    aspects' most typical sentences first."""
+    if statement:
+        ranked = _closest(engine, matches, counted, statement)
+        if ranked:
+            return ranked
     out: list[Citation] = []
     seen: set[str] = set()
     for m in matches:
@@ -82,6 +96,39 @@ def _citations(engine: AskEngine, matches: list[Match], counted: set[str]) -> li
                 if len(out) == 5:
                     return out
     return out
+
+
+def _closest(engine: AskEngine, matches: list[Match], counted: set[str], statement: str
+             ) -> list[Citation]:
+    import numpy as np
+
+    said: dict[str, str] = {}   # record → its first member sentence of a matched aspect
+    for m in matches:
+        position = {a.id: k for k, a in enumerate(m.group.found.aspects.aspects)}
+        sentences = m.group.found.sentences or []
+        for a, _ in m.aspects:
+            k = position.get(a.id)
+            for u in (sentences[k] if k is not None and k < len(sentences) else []):
+                if u.record_id in counted and u.record_id in engine.by_id:
+                    said.setdefault(u.record_id, u.text)
+                if len(said) >= CANDIDATES:
+                    break
+    if not said:
+        return []
+    ids = sorted(said)
+    vectors = np.asarray(engine.embedder.embed([statement] + [said[i] for i in ids]),
+                         dtype=np.float32)
+    scores = vectors[1:] @ vectors[0]
+    ranked = [engine.by_id[ids[j]] for j in
+              sorted(range(len(ids)), key=lambda j: (-float(scores[j]), ids[j]))]
+    # the same sentence from several texts is shown once while others remain
+    first, again, shown = [], [], set()
+    for r in ranked:
+        sentence = whole_sentence(r.text, said[r.id])
+        key = " ".join(sentence.lower().split())
+        (again if key in shown else first).append(Citation(r.id, r.group, r.segment, sentence))
+        shown.add(key)
+    return (first + again)[:CITED]
 
 
 def _counted(engine: AskEngine, matches: list[Match], base: dict[str, Any], lang: str,
@@ -113,7 +160,8 @@ def _counted(engine: AskEngine, matches: list[Match], base: dict[str, Any], lang
     if base["filters"]:
         text += (f"（筛选：{base['filters']}）" if lang == "zh" else f" (filters: {base['filters']})")
     return AskResult(text, counts=counts, total_texts=total, total_users=users,
-                     counted_ids=counted, citations=_citations(engine, shown, set(counted)),
+                     counted_ids=counted,
+                     citations=_citations(engine, shown, set(counted), base["counted_as"]),
                      **base)
 
 
