@@ -122,3 +122,16 @@ def test_a_citation_shows_the_whole_sentence_unless_it_is_too_long():
     long = "The payment went through, but " + "very " * 60 + "late."
     assert whole_sentence(long, "The payment went through") == "The payment went through"
     assert whole_sentence(text, "not in it") == "not in it"
+
+
+def test_a_sentence_that_only_says_who_is_a_who_unit():
+    from vectorstore.units import split_units
+
+    # said by 13 of the demo's students on its own: it joined a cafeteria complaint
+    units = split_units("r1", "Uni student here. The campus cafeteria still doesn't accept it.")
+    assert [(u.text, u.kind) for u in units] == [
+        ("Uni student here.", "who"), ("The campus cafeteria still doesn't accept it.", "content")]
+    assert split_units("r2", "Mum of two here.")[0].kind == "who"
+    # "… here." that names nobody says something else
+    assert split_units("r3", "Nothing here.")[0].kind == "content"
+    assert split_units("r4", "Stuck here.")[0].kind == "content"

@@ -27,7 +27,7 @@ from .language import detect_language
 
 UnitKind = Literal["content", "who", "filler"]
 #: bump when the splitting rules change: stored units of an older version are recomputed
-VERSION = 2
+VERSION = 3
 
 _SENTENCE = re.compile(r"[^\n]+?(?:[.!?…]+(?=[\s\"'”’)\]]|$)|[。！？；;]+|(?=\n)|$)")
 _ABBREVIATION = re.compile(r"(?:^|[\s(])(?:mr|mrs|ms|dr|prof|st|vs|etc|approx|no|e\.g|i\.e|"
@@ -49,6 +49,11 @@ _WHO_EN = re.compile(
 _WHO_ZH = re.compile(r"^(?:作为|身为|我是|本人是|本人)[^，,。；;！!？?]{1,20}[，,：:]\s*"
                      r"|^我(?:今年)?[^，,。；;！!？?]{1,6}岁(?:了)?[，,：:]\s*"
                      r"|^[^，,。]{1,10}(?:一枚|党|表示)[，,：:]\s*")
+# What a sentence of its own that looks like "X here." says when it says nobody.
+_NOT_WHO = re.compile(r"^(?:i|i'm|im|we|you|he|she|it|they|this|that|nothing|everything|"
+                      r"something|anything|nobody|everybody|somebody|anybody|no|all|same|more|"
+                      r"help|hello|hi|hey|click|tap|look|come|get|stuck|still|over|down|up)\b",
+                      re.IGNORECASE)
 # A contrast that joins two statements inside one sentence.
 _CONTRAST = re.compile(r",?\s+but\s+|[，,]\s*(?:但是|可是|不过|但)", re.IGNORECASE)
 # Discourse markers that open a sentence without saying anything about the product.
@@ -180,6 +185,10 @@ def split_units(record_id: str, text: str, lang: str | None = None) -> list[Unit
             add(start, start + who.end(), "who")
             start += who.end()
             start += _marker_length(text[start:end])
+        elif who and _content_size(text[start + who.end():end]) == 0 and \
+                not _NOT_WHO.match(text[start:end]):
+            add(start, end, "who")   # the whole sentence says who ("Uni student here.")
+            continue
         for a, b in _contrast_parts(text, start, end):
             add(a, b, "content")
     return out
