@@ -46,3 +46,17 @@ def test_a_repeated_concession_unlike_its_cluster_becomes_a_cluster_of_its_own()
             == 0).all()
     # a repeated sentence that is its text's point is what its cluster says: never split
     assert (_split_concessions(vectors, labels, units, set(), min_support=3) == 0).all()
+
+
+def test_an_aspect_of_praise_is_no_pain_point():
+    from agent.aspects.discover import _praise_is_no_pain
+
+    praise = split_units("p", "The childcare payment reminders are really helpful. "
+                              "School trip payments are so handy. 提醒功能很实用。", None)
+    scores = {"goal": 0.2, "pain_point": 0.4, "behaviour": 0.1, "motivation": 0.3, "who": 0.0}
+    fixed = _praise_is_no_pain(scores, praise)
+    assert max(fixed, key=fixed.get) == "motivation"
+    # a complaint that praises something on the way stays one
+    mixed = split_units("m", "The reminders are helpful but they never arrive on time. "
+                             "Payments fail. Nothing loads.", "en")
+    assert _praise_is_no_pain(scores, mixed) == scores

@@ -33,7 +33,7 @@ from .model import Aspect, AspectSet, Example, Span
 from .phrases import covering_phrases, key_phrases, not_a_thing, surface
 
 #: changes when the same units give other aspects, labels or examples (stored sets are redone)
-VERSION = "2026-12-03.5"
+VERSION = "2026-12-03.6"
 MAX_DISCOVERY_UNITS = 2500   # the exact kNN graph is quadratic; the rest is assigned
 NEIGHBOURS = 8               # of each distinct sentence in the graph
 EXAMPLES_PER_LANGUAGE = 5
@@ -127,7 +127,7 @@ def discover(group: GroupTexts, membership: Membership, facets: FacetModel, embe
     found += _aspects_of(group, space, who, membership, min_support)
     aspects, on_facet = [], []
     for n, members in enumerate(found):
-        scores = facets.scores(probs[members])
+        scores = _praise_is_no_pain(facets.scores(probs[members]), [units[i] for i in members])
         # a member sentence makes the aspect's kind of claim when that facet is its own most
         # likely one: the key phrase and the quotes come from those ("Low balance alerts
         # saved me" is a member of a money-trouble aspect, but no complaint)
@@ -323,6 +323,29 @@ def _merge(clusters: list[list[int]], vecs: np.ndarray, langs: list[str],
         merged = clusters[i] + clusters[j]
         clusters = [m for k, m in enumerate(clusters) if k not in (i, j)] + [merged]
     return clusters
+
+
+#: an aspect most of whose sentences praise (and none of those complain or negate) is no
+#: pain point, whatever its topic's words lean to
+PRAISED = 0.6
+
+
+def _praise_is_no_pain(scores: dict[str, float], members: list[Unit]) -> dict[str, float]:
+    """``scores`` with the pain point ruled out when ``PRAISED`` of the members praise
+    ("The childcare payment reminders are really helpful." read as a complaint: the facet
+    model weighs the words of payments and reminders)."""
+    if _facet(scores) != "pain_point" or not members:
+        return scores
+    from .cues import FACETS, cue_counts
+
+    pain = FACETS.index("pain_point")
+    praising = 0
+    for u in members:
+        counts = cue_counts(u.text, u.lang)
+        praising += counts[-1] > 0 and counts[-2] == 0 and counts[pain] == 0
+    if praising < PRAISED * len(members):
+        return scores
+    return {**scores, "pain_point": min(scores.values()) - 1.0}
 
 
 def _facet(scores: dict[str, float]) -> str:
