@@ -22,6 +22,7 @@ from vectorstore.segment.artifact import Level, SegmentationRun
 from .claims import LANGUAGE_NAMES, ClaimContext, ClaimWriter, evidence_with, placer, share_words
 from .evidence import content_terms, quote_from
 from .group import GroupData
+from .label_translation import translate_labels
 from .names import check_name, fallback_name, plural, write_name
 from .role_rates import RoleRates
 from .roles import Role, says_who, stated_roles
@@ -55,7 +56,7 @@ class Written:
 
 #: what the writer builds in code (roles, shares, quotes, fallback claims): part of a
 #: persona's inputs, so a persona written by older rules is written again, not kept
-WRITER_VERSION = "2026-12-03.4"
+WRITER_VERSION = "2026-12-03.5"
 
 
 class PersonaWriter:
@@ -85,6 +86,13 @@ class PersonaWriter:
                              language, embed=self.embedder.embed,
                              elsewhere=rates.elsewhere(set(group.ids)) if rates else None)
         chosen = choose(aspects, self.min_support, [r.phrase for r in roles])
+        # an aspect said only in another language is named in the persona's, in the words
+        # of the group's own texts when they have them ("孩子零花钱" → "pocket money")
+        named = translate_labels(chosen, group.texts, [m.get("lang") or "und"
+                                                        for m in group.metas], language,
+                                 self.embedder.embed)
+        chosen = [a.model_copy(update={"labels": {**a.labels, language: named[a.id]}})
+                  if a.id in named else a for a in chosen]
         ctx = ClaimContext(aspects, {a.id: [u.text for u in units] for a, units in
                                      zip(aspects, found.sentences, strict=True)},
                            {a.id: [u.lang for u in units] for a, units in
