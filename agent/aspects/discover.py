@@ -121,10 +121,11 @@ def discover(group: GroupTexts, membership: Membership, facets: FacetModel, embe
     space = membership.space(_centred(group.vectors, mean, membership.centre), probs)
     content = [i for i, u in enumerate(units) if u.kind == "content"]
     who = [i for i, u in enumerate(units) if u.kind == "who"]
-    found = _aspects_of(group, space, content, membership, min_support)
+    concessions = _concessions(units)
+    found = _aspects_of(group, space, content, membership, min_support, concessions)
     # Self-descriptions split off a sentence ("As a nurse,") are who-units; whole sentences
     # that describe the writer are found among the content units by their facet.
-    found += _aspects_of(group, space, who, membership, min_support)
+    found += _aspects_of(group, space, who, membership, min_support, concessions)
     aspects, on_facet = [], []
     for n, members in enumerate(found):
         scores = _praise_is_no_pain(facets.scores(probs[members]), [units[i] for i in members])
@@ -151,7 +152,7 @@ def discover(group: GroupTexts, membership: Membership, facets: FacetModel, embe
 
 
 def _aspects_of(group: GroupTexts, space: np.ndarray, pool: list[int], membership: Membership,
-                min_support: int) -> list[list[int]]:
+                min_support: int, concessions: set[tuple[str, int]]) -> list[list[int]]:
     """Unit indices (into ``group.units``) of each aspect found among ``pool``."""
     if len(pool) < 2:
         return []
@@ -161,7 +162,7 @@ def _aspects_of(group: GroupTexts, space: np.ndarray, pool: list[int], membershi
     sample = _sample(pool, group.units)
     labels = _cluster(space[sample], membership.resolution)
     labels = _split_concessions(space[sample], labels, [group.units[i] for i in sample],
-                                _concessions(group.units), min_support)
+                                concessions, min_support)
     found: dict[int, list[int]] = defaultdict(list)
     position = {u: k for k, u in enumerate(pool)}
     for u, lab in zip(sample, labels, strict=True):
@@ -218,9 +219,7 @@ def _split_concessions(vectors: np.ndarray, labels: np.ndarray, units: list[Unit
     labels = np.asarray(labels).copy()
     if not concessions or len(labels) == 0:
         return labels
-    _, first, inverse = np.unique(np.round(vectors, 4), axis=0, return_index=True,
-                                  return_inverse=True)
-    inverse = inverse.ravel()
+    first, inverse = _distinct(vectors)
     fresh = int(labels.max()) + 1
     for lab in sorted(set(labels.tolist())):
         idx = np.where(labels == lab)[0]
@@ -264,6 +263,14 @@ def _sample(pool: list[int], units: list[Unit]) -> list[int]:
     return sorted(sorted(pool, key=key)[:MAX_DISCOVERY_UNITS])
 
 
+def _distinct(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(first row of each distinct vector, each row's distinct vector): a sentence said
+    word for word by many texts is one node of the sentence graph."""
+    _, first, inverse = np.unique(np.round(vectors, 4), axis=0, return_index=True,
+                                  return_inverse=True)
+    return first, inverse.ravel()
+
+
 def _cluster(vectors: np.ndarray, resolution: float) -> np.ndarray:
     """Leiden communities (at ``resolution``) of the kNN graph of the distinct vectors; a
     sentence said in many texts is one node, so its copies do not crowd out its neighbours.
@@ -272,8 +279,7 @@ def _cluster(vectors: np.ndarray, resolution: float) -> np.ndarray:
     from vectorstore.segment.graph import knn_graph, leiden
     from vectorstore.segment.knn import knn
 
-    _, first, inverse = np.unique(np.round(vectors, 4), axis=0, return_index=True,
-                                  return_inverse=True)
+    first, inverse = _distinct(vectors)
     order = np.argsort(first, kind="stable")       # nodes in order of first appearance
     node_of = np.empty(len(order), dtype=np.int64)
     node_of[order] = np.arange(len(order))
@@ -283,7 +289,7 @@ def _cluster(vectors: np.ndarray, resolution: float) -> np.ndarray:
     idx, sim = knn(nodes, NEIGHBOURS)
     graph = knn_graph(idx, sim, weighting="binary")
     graph.es["weight"] = _shared_neighbours(idx, graph.get_edgelist())
-    return leiden(graph, resolution, seed=0)[node_of[inverse.ravel()]]
+    return leiden(graph, resolution, seed=0)[node_of[inverse]]
 
 
 def _shared_neighbours(idx: np.ndarray, edges: list[tuple[int, int]]) -> list[float]:
