@@ -5,8 +5,10 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+import pytest
 
 from agent.ask.counting import OTHER_FACET, AspectIndex, GroupAspects, MatchSettings
+from agent.ask.question import parse
 from vectorstore.units import Unit
 
 
@@ -44,3 +46,15 @@ def test_an_aspect_of_another_facet_is_counted_when_clearly_closer():
 
 def test_the_asked_facet_wins_when_about_as_close():
     assert _counted(0.8 - OTHER_FACET + 0.02) == {"r3"}
+
+
+@pytest.mark.parametrize("question,facet", [
+    ("Which users complain about features behind the paywall?", "pain_point"),
+    ("What do people think about premium-only features?", None),   # a feature is a topic
+    ("Which features do users want?", "goal"),
+    ("安全功能对乘客有多重要？", "motivation"),                        # importance: why it matters
+    ("用户怎么看会员专属功能？", None),
+    ("用户希望增加什么功能？", "goal"),
+])
+def test_the_facet_a_question_asks_about(question, facet):
+    assert parse(question).facet == facet

@@ -100,14 +100,14 @@ _FACET_EN = [("pain_point", re.compile(r"\b(?:complain\w*|problems?|issues?|frus
                                        r"hate|dislike|struggle\w*|trouble|pain\s+points?|bugs?|"
                                        r"unhappy|negative|wrong)\b", re.I)),
              ("goal", re.compile(r"\b(?:want\w*|wish\w*|ask(?:ing)?\s+for|request\w*|need\w*|"
-                                 r"would\s+like|missing|features?)\b", re.I)),
+                                 r"would\s+like|missing)\b", re.I)),
              ("motivation", re.compile(r"\b(?:why|reasons?|motivat\w*|value\w*|love\w*|like\w*"
                                        r"|matters?)\b", re.I)),
              ("behaviour", re.compile(r"\bhow\s+(?:do|does)\b.*\buse\b|\b(?:habits?|routines?|"
                                       r"usage)\b", re.I))]
 _FACET_ZH = [("pain_point", re.compile(r"抱怨|吐槽|问题|不满|困扰|麻烦|投诉|失败|差评")),
-             ("goal", re.compile(r"希望|想要|需要|建议|要求|期待|功能")),
-             ("motivation", re.compile(r"为什么|原因|看重|喜欢|在意|动力")),
+             ("goal", re.compile(r"希望|想要|需要|建议|要求|期待")),
+             ("motivation", re.compile(r"为什么|原因|看重|喜欢|在意|动力|重要")),
              ("behaviour", re.compile(r"怎么用|如何使用|习惯|经常"))]
 
 
