@@ -164,21 +164,49 @@ class AspectIndex:
                     if g.metas.get(r, {}).get("user")})
 
     def centred_topics(self, g: GroupAspects) -> np.ndarray:
-        """``g``'s aspect topics relative to the mean topic of every group's aspects (weighted
-        by their members), unit length: what sets one theme apart from the others, which the
-        raw topics — all close to what the texts share — blur."""
+        """``g``'s aspect topics relative to the mean topic of every group's aspects in the
+        languages of its sentences, unit length: what sets one theme apart from the others,
+        which the raw topics — all close to what the texts share — blur. The mean is taken per
+        language (each aspect's topic less the mean topic of each language its sentences are
+        in, weighted by that language's share of them): the multilingual encoder places every
+        Chinese sentence a little apart from every English one, so with one mean for all, an
+        English and a Chinese aspect of one theme stayed further apart than two English ones
+        of different themes (train split, with the same ``spread``: count error en 0.332 →
+        0.304, zh 0.369 → 0.341, precision 0.810 → 0.818 and 0.812 → 0.820)."""
         if self._centred is None:
-            rows = [(h.found.topics[k], len(a.members)) for h in self.groups
-                    for k, a in enumerate(h.found.aspects.aspects) if a.facet != "who"]
-            weights = np.asarray([w for _, w in rows] or [1.0], dtype=np.float32)
-            topics = np.vstack([t for t, _ in rows]) if rows else np.zeros((1, 1))
-            mean = (topics * weights[:, None]).sum(0) / max(float(weights.sum()), 1.0)
+            aspects = [(h.found.topics[k], len(a.members), h.found.sentences[k])
+                       for h in self.groups for k, a in enumerate(h.found.aspects.aspects)
+                       if a.facet != "who"]
+            # a language of a tenth of the sentences or more has its own mean; the rest (and
+            # misdetected short sentences: "nl" for "Top app.") share the overall one
+            counts: dict[str, int] = {}
+            for _, _, units in aspects:
+                for u in units:
+                    counts[u.lang] = counts.get(u.lang, 0) + 1
+            major = {lang for lang, n in counts.items() if n >= 0.1 * sum(counts.values())}
+            weights = np.asarray([n for _, n, _ in aspects] or [1.0], dtype=np.float32)
+            topics = np.vstack([t for t, _, _ in aspects]) if aspects else np.zeros((1, 1))
+            overall = (topics * weights[:, None]).sum(0) / max(float(weights.sum()), 1.0)
+
+            def shares(units) -> dict[str, float]:
+                out: dict[str, float] = {}
+                for u in units:
+                    key = u.lang if u.lang in major else ""
+                    out[key] = out.get(key, 0.0) + 1.0 / len(units)
+                return out or {"": 1.0}
+            means = {"": overall}
+            for lang in sorted(major):
+                w = np.asarray([n * shares(units).get(lang, 0.0) for _, n, units in aspects])
+                means[lang] = (topics * w[:, None]).sum(0) / max(float(w.sum()), 1e-9)
             self._centred = {}
             for h in self.groups:
-                if h.found.aspects.aspects:
-                    c = h.found.topics - mean
-                    self._centred[h.id] = c / np.maximum(
-                        np.linalg.norm(c, axis=1, keepdims=True), 1e-12)
+                if not h.found.aspects.aspects:
+                    continue
+                c = np.vstack([h.found.topics[k] - sum(share * means[lang] for lang, share in
+                                                       shares(units).items())
+                               for k, units in enumerate(h.found.sentences)])
+                self._centred[h.id] = c / np.maximum(np.linalg.norm(c, axis=1, keepdims=True),
+                                                     1e-12)
         return self._centred[g.id]
 
     def match(self, statement: str, lang: str, filters: Filters | None = None,
