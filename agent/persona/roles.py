@@ -370,7 +370,8 @@ _DOES_EN = [(re.compile(p), role) for p, role in (
      r"projects?|people|staff|department|launches)\b", "manager"),
     (r"^i (?:also )?play (?:the |rhythm |lead |bass |keys in |in )?(?:guitar|piano|drums|bass|"
      r"violin|cello|keyboard|saxophone|a (?:[a-z]+ )?band)\b", "musician"),
-    (r"^i (?:also )?(?:'ve |have )?sung in (?:a|the) (?:[a-z]+ )?(?:choir|band)\b", "musician"),
+    (r"^i(?:'ve| have)? (?:also )?(?:sung|sing|played|play) in (?:a|the) (?:[a-z]+ )?"
+     r"(?:choir|band|orchestra)\b", "musician"),
     (r"^i (?:also )?(?:flip|resell|buy and resell|buy and sell)\b", "reseller"),
     (r"^i (?:spend|drive|cycle|ride) (?:[a-z-]+ ){0,4}(?:commuting|to work|to the office)\b",
      "commuter"),
