@@ -277,8 +277,8 @@ class AspectIndex:
         best, anchor_group, anchor_k = max(candidates, key=lambda c: (
             c[0] - (OTHER_FACET if facet and facet_of(c) != facet else 0.0), c[1].id, -c[2]))
         if facet:   # counted with it: aspects of the asked facet or of the anchor's
-            candidates = [c for c in candidates if facet_of(c) in (facet, facet_of(
-                (best, anchor_group, anchor_k)))]
+            kept = (facet, anchor_group.found.aspects.aspects[anchor_k].facet)
+            candidates = [c for c in candidates if facet_of(c) in kept]
         if best < settings.match:
             return []
         if best < settings.strong:   # a weak match must share words with what it counts
