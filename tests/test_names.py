@@ -208,3 +208,25 @@ def test_differences_to_nearby_groups_keep_to_the_persona_language():
 def test_a_chinese_name_has_no_number_and_a_people_word_of_the_texts(name, ok):
     texts = ["我是房东，租客总是忘关空调。", "我是大一的新生，宿舍的空调太吵。"]
     assert (check_name(name, None, texts, "zh", set()) is None) == ok
+
+
+def test_a_model_name_loses_its_leading_article():
+    from agent.persona.names import name_text
+
+    assert name_text("The Teachers") == "Teachers"
+    assert name_text('"the collectors"') == "Collectors"
+    assert name_text("An evening crowd") == "Evening crowd"
+    assert name_text("Theatre fans") == "Theatre fans"   # a word that starts like one stays
+    assert name_text("退休人员") == "退休人员"
+
+
+@pytest.mark.parametrize("name,ok", [
+    ("小学生", False),            # holds the role 学生, names other people
+    ("关注价格的小学生", False),
+    ("关注价格的学生", True),
+    ("关注价格的大学生", True),   # the texts say it
+    ("学生", True),
+])
+def test_a_chinese_name_does_not_narrow_the_role_to_other_people(name, ok):
+    texts = ["我是大四学生，买二手省钱。", "大学生党说两句：便宜。", "学生一枚，二手好用。"]
+    assert (check_name(name, "学生", texts, "zh", set()) is None) == ok

@@ -127,6 +127,12 @@ def check_name(name: str, role: str | None, texts: list[str], language: str,
         return "名字请用中文。"
     if zh and (_ZH_NOT_NAMES.match(n) or not ((role and role in n) or _ZH_PEOPLE.search(n))):
         return "名字要说明是哪类用户（例如“……的家长”“……的上班族”），不要用人名。"
+    people = n.rsplit("的", 1)[-1]
+    if zh and role and people != role and people.endswith(role) and texts and \
+            not any(people in t for t in texts):
+        # "小学生" holds the role 学生 but names other people (the packaged model wrote it
+        # for a group of university students that never says 小学生)
+        return f"用评论里的说法称呼他们：{role}。"
     if zh and not (role and role in n) and n[-2:] not in ("用户", "客户") and texts and \
             not any(n[-2:] in t for t in texts):
         return "用评论里说到的身份称呼他们，不要编造。"   # "聪明的家长" for landlords
@@ -191,5 +197,16 @@ def write_name(llm, prompts: dict, usage, remaining: int, role: str | None,
                 {"role": "user", "content": user}]
     out, _ = llm.ask(messages, NameOut, max_tokens=24, usage=usage, tag=f"{tag}/name",
                      retries=min(1, remaining - 1),
-                     check=lambda o: check_name(tidy(o.name), role, texts, language, grounded))
-    return tidy(out.name) if out is not None else None
+                     check=lambda o: check_name(name_text(o.name), role, texts, language,
+                                                grounded))
+    return name_text(out.name) if out is not None else None
+
+
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+(?=\S)", re.IGNORECASE)
+
+
+def name_text(raw: str) -> str:
+    """The model's name, tidied, without a leading article: a name reads "Teachers", not
+    "The Teachers" (seen from the packaged model on the planted train corpora)."""
+    name = _ARTICLE.sub("", tidy(raw))
+    return name[:1].upper() + name[1:]
