@@ -111,6 +111,8 @@ def test_a_key_phrase_that_is_no_noun_phrase_of_its_sentences_is_left_out_of_the
     # a verb of change ends a chunk ("say how they use the usual route triple")
     ("the fares on my usual route triple", ["fares", "usual route"]),
     ("The sound carries through the thin walls", ["sound", "thin walls"]),   # -y → -ies
+    # a reason is no thing: a name read "Customers who mention whole reason"
+    ("The whole reason I stay is the offline mode", ["offline mode"]),
 ])
 def test_key_phrases_are_things_not_verbs_or_prepositions(text, chunks):
     from agent.aspects.phrases import english_chunks

@@ -153,7 +153,8 @@ def english_chunks(text: str) -> list[str]:
                 break
         while chunk and _ADVERB_LY.match(chunk[-1]) and chunk[-1] not in _NOT_ADVERBS:
             chunk.pop()   # "minutes regularly", "finally"
-        if len(chunk) == 1 and chunk[0] in _EMPTY_ALONE:
+        if (len(chunk) == 1 and chunk[0] in _EMPTY_ALONE) or \
+                (chunk and chunk[-1] in _SAYS_NOTHING):
             continue
         if chunk and not _VERBISH.match(chunk[-1]) and len(chunk[-1]) > 2:
             out.append(" ".join(chunk))
@@ -166,6 +167,11 @@ def english_chunks(text: str) -> list[str]:
                 if tail and words[end + 1] == tail[0].split()[0]:
                     out.append(f"{chunk[0]} of {tail[0]}")
     return out
+
+
+#: nouns that end a chunk without naming a thing, whatever comes before them: "the whole
+#: reason I use it", "the main reason" ("thing" and "stuff" stop a chunk already)
+_SAYS_NOTHING = frozenset({"reason", "reasons"})
 
 
 #: nouns of quantity or kind before "of", which name no thing ("a couple of days")
